@@ -1,0 +1,63 @@
+"""Community asset map and needs assessment: Flask application factory."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A random secret kept in instance/secret_key, so sessions survive restarts in development."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def safe_href(url: str | None) -> str | None:
+    """An http(s) URL fit for an href (a bare domain gets https://), else None."""
+    url = (url or "").strip()
+    if re.match(r"^https?://", url, re.I):
+        return url
+    if re.match(r"^[\w.-]+\.[a-z]{2,}(/|$)", url, re.I):
+        return "https://" + url
+    return None
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app; configuration from ASSETMAP_* variables, then test_config."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.update(settings.defaults())
+    app.config.update(settings.from_env())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE"):
+        app.config["DATABASE"] = str(Path(app.instance_path) / "assetmap.db")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.json.sort_keys = False
+    app.jinja_env.filters["safe_href"] = safe_href
+
+    from . import cli, db
+    from .views import api, maps
+
+    db.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(maps.bp)
+    app.register_blueprint(api.bp)
+    return app

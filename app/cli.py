@@ -1,0 +1,92 @@
+"""Command-line interface (`flask --app app COMMAND`): thin wrappers over library functions."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import demo, importers, store
+from .db import init_db
+from .geocoding import OfflineGeocoder
+
+
+def _db():
+    return init_db(current_app.config["DATABASE"])
+
+
+def _print_rows(kind: str, rows: list[tuple[int, str]]) -> None:
+    for number, reason in rows:
+        click.echo(f"  {kind} {number}: {reason}", err=True)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create the database (or apply pending migrations). Never deletes data."""
+    _db()
+    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command():
+    """Load the embedded Muskoka dataset (idempotent: re-running updates, never duplicates)."""
+    db = _db()
+    counts = demo.load_demo(db)
+    click.echo(
+        f"Loaded {counts['categories']} categories, {counts['dissemination_areas']} dissemination areas, "
+        f"{counts['municipalities']} municipalities; assets: {counts['assets'].summary()}."
+    )
+
+
+@click.command("import-assets")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", default=None, help="Source label for rows that name none.")
+def import_assets_command(path, source):
+    """Import assets from a CSV or GeoJSON file. Bad rows are listed; good rows are kept."""
+    db = _db()
+    geocoder = OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
+    try:
+        report = importers.import_assets(db, path, geocoder=geocoder, default_source=source)
+    except importers.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    if report.warnings:
+        click.echo("Warnings:", err=True)
+        _print_rows("row", report.warnings)
+    if report.errors:
+        click.echo("Rejected rows (fix and re-import; good rows are already saved):", err=True)
+        _print_rows("row", report.errors)
+        raise SystemExit(1)
+
+
+@click.command("import-areas")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--level", default="area", show_default=True, help="Level name, e.g. DA, CSD, LSOA.")
+@click.option("--id-field", default=None, help="Property holding the area id (default: guessed).")
+@click.option("--name-field", default=None, help="Property holding the area name (default: guessed).")
+@click.option("--population-field", default=None, help="Property holding the population (default: guessed).")
+def import_areas_command(path, level, id_field, name_field, population_field):
+    """Import area polygons (GeoJSON, WGS84); other numeric properties become indicators."""
+    db = _db()
+    try:
+        report = importers.import_areas(
+            db, path, level, id_field=id_field, name_field=name_field, population_field=population_field
+        )
+    except importers.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    if report.indicators:
+        click.echo(f"Indicators: {', '.join(report.indicators)}")
+    if report.errors:
+        _print_rows("feature", report.errors)
+        raise SystemExit(1)
+
+
+def init_app(app) -> None:
+    for command in (init_db_command, load_demo_command, import_assets_command, import_areas_command):
+        app.cli.add_command(command)
+    app.shell_context_processor(lambda: {"store": store})

@@ -1,0 +1,54 @@
+"""Settings read from ASSETMAP_* environment variables, declared once with a help line each."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+PREFIX = "ASSETMAP_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+    kind: type = str
+
+
+SETTINGS = [
+    Setting("DATABASE", None, "Path of the SQLite database file (default: instance/assetmap.db)."),
+    Setting("SECRET_KEY", None, "Secret for signing sessions; a random key is kept in instance/ when unset."),
+    Setting(
+        "TILE_URL",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Base-map tile URL template; set to an empty string to draw no base map.",
+    ),
+    Setting(
+        "TILE_ATTRIBUTION",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "Attribution shown for the base-map tiles.",
+    ),
+    Setting("MAP_CENTER", "45.12,-79.35", "Initial map centre as 'lat,lon' (Leaflet order)."),
+    Setting("MAP_ZOOM", 9, "Initial map zoom level.", int),
+]
+
+
+def from_env(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Return Flask config keys (without prefix) for every ASSETMAP_* variable that is set."""
+    environ = os.environ if environ is None else environ
+    out: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.name)
+        if raw is None:
+            continue
+        try:
+            out[setting.name] = setting.kind(raw)
+        except ValueError as exc:
+            raise ValueError(f"{PREFIX}{setting.name}={raw!r} is not a valid {setting.kind.__name__}") from exc
+    return out
+
+
+def defaults() -> dict[str, object]:
+    """Return the default value of every setting."""
+    return {s.name: s.default for s in SETTINGS}

@@ -1,0 +1,126 @@
+"""Load the embedded Muskoka dataset (assets_data/) into a database. Idempotent."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from needs_assessment.indicators import quintile
+
+from . import importers, store
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
+
+STATCAN = "Statistics Canada, 2021 Census of Population (Open Government Licence – Canada)"
+CIMD = "Statistics Canada, Canadian Index of Multiple Deprivation 2021 (Open Government Licence – Canada)"
+
+CIMD_DIMENSIONS = {
+    "cimd_residential_instability": "residential instability",
+    "cimd_ethnocultural_composition": "ethno-cultural composition",
+    "cimd_economic_dependency": "economic dependency",
+    "cimd_situational_vulnerability": "situational vulnerability",
+}
+
+# Indicator metadata for the demo's area columns: (label, unit, source, direction).
+INDICATORS = {
+    "pop_density_km2_2021": ("Population density, 2021", "people per km²", STATCAN, ""),
+    **{
+        key: (f"Deprivation (CIMD 2021): {words}, score", "score (national mean 0, sd 1)", CIMD, "higher is worse")
+        for key, words in CIMD_DIMENSIONS.items()
+    },
+    **{
+        f"{key}_quintile": (
+            f"Deprivation (CIMD 2021): {words}, national quintile",
+            "quintile (1 = least, 5 = most deprived)",
+            CIMD,
+            "higher is worse",
+        )
+        for key, words in CIMD_DIMENSIONS.items()
+    },
+    "pop_2016": ("Population, 2016", "people", "Statistics Canada, 2016 Census", ""),
+    "pop_change_pct": ("Population change 2016–2021", "%", STATCAN, ""),
+    "avg_age_2021": ("Average age, 2021", "years", STATCAN, ""),
+    "seniors_65plus_2021": ("Seniors aged 65 and over, 2021", "people", STATCAN, ""),
+    "seniors_pct_2021": ("Seniors aged 65 and over, 2021", "% of population", STATCAN, ""),
+    "indigenous_2021": ("Indigenous identity, 2021", "people", STATCAN, ""),
+    "indigenous_pct_2021": ("Indigenous identity, 2021", "% of population", STATCAN, ""),
+}
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def load_categories(db: Database, data_dir: Path = DATA_DIR) -> int:
+    """Insert or update the categories from categories.csv."""
+    rows = _read_csv(data_dir / "categories.csv")
+    for row in rows:
+        row["sort_order"] = int(row["sort_order"])
+    store.upsert_categories(db, rows)
+    return len(rows)
+
+
+def cimd_cutpoints(data_dir: Path = DATA_DIR, scope: str = "Canada", weighting: str = "by DA count") -> dict:
+    """CIMD quintile cut points per dimension for a scope (Canada or Ontario)."""
+    out = {}
+    for row in _read_csv(data_dir / "cimd_quintile_cutpoints.csv"):
+        if row["scope"] == scope and row["weighting"] == weighting:
+            out[row["dimension"]] = [float(row[q]) for q in ("q20", "q40", "q60", "q80")]
+    return out
+
+
+def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
+    """Load dissemination areas (approximate polygons) and municipality outlines."""
+    das = json.loads((data_dir / "dissemination_areas.geojson").read_text(encoding="utf-8"))
+    cuts = cimd_cutpoints(data_dir)
+    for feat in das["features"]:
+        props = feat["properties"]
+        for key in CIMD_DIMENSIONS:
+            props[f"{key}_quintile"] = quintile(props.get(key), cuts[key])
+        props["name"] = f"DA {props['dauid']} ({props['csd_name']})"
+    da_rows, da_keys, da_errors = importers.area_records(das["features"], "DA", id_field="dauid", source=STATCAN)
+    csds = json.loads((data_dir / "municipalities.geojson").read_text(encoding="utf-8"))
+    for feat in csds["features"]:
+        feat["properties"]["parent_id"] = feat["properties"].get("cduid")
+    csd_rows, csd_keys, csd_errors = importers.area_records(
+        csds["features"], "CSD", id_field="csduid", name_field="name", source=STATCAN
+    )
+    if da_errors or csd_errors:
+        raise ValueError(f"embedded area data is broken: {da_errors + csd_errors}")
+    keys = [k for k in dict.fromkeys(da_keys + csd_keys) if k in INDICATORS]
+    with db.atomic():
+        store.declare_indicators(
+            db,
+            [
+                {
+                    "key": k,
+                    "label": INDICATORS[k][0],
+                    "unit": INDICATORS[k][1],
+                    "source": INDICATORS[k][2],
+                    "direction": INDICATORS[k][3],
+                }
+                for k in keys
+            ],
+        )
+        keep = set(store.AREA_COLUMNS_SET) | set(keys)
+        store.upsert_areas(db, [{k: v for k, v in r.items() if k in keep} for r in da_rows + csd_rows])
+    return len(da_rows), len(csd_rows)
+
+
+def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:
+    """Load categories, areas and assets of the embedded dataset; returns counts."""
+    n_categories = load_categories(db, data_dir)
+    n_da, n_csd = load_areas(db, data_dir)
+    report = importers.import_assets(db, data_dir / "assets.csv")
+    if report.errors:
+        raise ValueError(f"embedded asset data has bad rows: {report.errors}")
+    return {
+        "categories": n_categories,
+        "dissemination_areas": n_da,
+        "municipalities": n_csd,
+        "assets": report,
+    }

@@ -1,0 +1,13 @@
+"""Domain exceptions. Views turn these into HTTP statuses by type, never by message."""
+
+
+class InvalidParameter(ValueError):
+    """A request parameter or input value is malformed (HTTP 400)."""
+
+
+class NotFound(LookupError):
+    """The requested record does not exist (HTTP 404)."""
+
+
+class Conflict(RuntimeError):
+    """The change conflicts with the stored state (HTTP 409)."""

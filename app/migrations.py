@@ -1,0 +1,140 @@
+"""Idempotent schema migrations (sqlite-utils Migrations). Append new migrations; never edit old ones."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("assetmap")
+
+# Columns every asset has; HSDS-friendly names. Order is the order of forms and exports.
+ASSET_COLUMNS: dict[str, type] = {
+    "id": int,
+    "external_id": str,
+    "name": str,
+    "description": str,
+    "category": str,
+    "subcategory": str,
+    "address": str,
+    "community": str,
+    "municipality": str,
+    "postal_code": str,
+    "phone": str,
+    "email": str,
+    "website": str,
+    "hours_text": str,
+    "opening_hours": str,
+    "languages": str,
+    "accessibility": str,
+    "eligibility": str,
+    "cost": str,
+    "capacity": float,
+    "latitude": float,
+    "longitude": float,
+    "location_precision": str,
+    "precision_source": str,
+    "confidential": int,
+    "source": str,
+    "source_url": str,
+    "notes": str,
+    "verified_date": str,
+    "verified_by": str,
+    "status": str,
+    "version": int,
+    "created_at": str,
+    "updated_at": str,
+    "extra": str,
+}
+
+AREA_COLUMNS: dict[str, type] = {
+    "id": str,
+    "name": str,
+    "level": str,
+    "parent_id": str,
+    "population": int,
+    "land_area_km2": float,
+    "rep_lon": float,
+    "rep_lat": float,
+    "geometry": str,
+    "geometry_note": str,
+    "source": str,
+}
+
+# Bump the data version on any change to assets or areas, so cached API bodies and analysis
+# results keyed on it go stale by themselves.
+_VERSION_TRIGGERS = """
+CREATE TRIGGER {table}_version_{op} AFTER {event} ON {table}
+BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'; END;
+"""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["meta"].insert({"key": "data_version", "value": "1"})
+    db["categories"].create(
+        {
+            "slug": str,
+            "label": str,
+            "label_fr": str,
+            "colour": str,
+            "symbol": str,
+            "sort_order": int,
+            "description": str,
+        },
+        pk="slug",
+    )
+    db["assets"].create(
+        ASSET_COLUMNS,
+        pk="id",
+        not_null={"name", "category", "location_precision", "confidential", "status", "version"},
+        defaults={"location_precision": "none", "confidential": 0, "status": "active", "version": 1},
+        foreign_keys=[("category", "categories", "slug")],
+    )
+    db["assets"].create_index(["external_id"], unique=True)
+    db["assets"].create_index(["category"])
+    db["assets"].create_index(["status"])
+    # R*Tree on points. It stores float32, so callers filter again on the exact columns.
+    db.execute("CREATE VIRTUAL TABLE assets_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat)")
+    db.execute(
+        """CREATE TRIGGER assets_rtree_ai AFTER INSERT ON assets
+        WHEN new.latitude IS NOT NULL AND new.longitude IS NOT NULL
+        BEGIN INSERT INTO assets_rtree VALUES (new.id, new.longitude, new.longitude, new.latitude, new.latitude); END"""
+    )
+    db.execute(
+        """CREATE TRIGGER assets_rtree_au AFTER UPDATE OF latitude, longitude ON assets
+        BEGIN
+          DELETE FROM assets_rtree WHERE id = old.id;
+          INSERT INTO assets_rtree SELECT new.id, new.longitude, new.longitude, new.latitude, new.latitude
+            WHERE new.latitude IS NOT NULL AND new.longitude IS NOT NULL;
+        END"""
+    )
+    db.execute(
+        "CREATE TRIGGER assets_rtree_ad AFTER DELETE ON assets BEGIN DELETE FROM assets_rtree WHERE id = old.id; END"
+    )
+    # unicode61 with remove_diacritics 2 makes "Societe" match "Société".
+    db["assets"].enable_fts(
+        ["name", "description", "subcategory", "community", "municipality"],
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )
+    db["areas"].create(AREA_COLUMNS, pk="id", not_null={"name", "level"})
+    db["areas"].create_index(["level"])
+    db["indicators"].create(
+        {"key": str, "label": str, "unit": str, "source": str, "direction": str, "description": str},
+        pk="key",
+    )
+    for table in ("assets", "areas"):
+        for op, event in (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE")):
+            db.execute(_VERSION_TRIGGERS.format(table=table, op=op, event=event))
+
+
+@migrations()
+def m002_category_status_index(db: Database) -> None:
+    # Covers the per-category counts of active assets shown in every legend.
+    db["assets"].create_index(["category", "status"])
+
+
+def migrate(db: Database) -> None:
+    """Apply pending migrations and turn on WAL; safe to run any number of times."""
+    db.enable_wal()
+    migrations.apply(db)

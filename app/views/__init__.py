@@ -1,0 +1,1 @@
+"""Blueprints: maps (pages) and api (JSON)."""

@@ -1,0 +1,103 @@
+"""JSON API: assets and areas as GeoJSON, categories. Bad parameters get a 400 with a message."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections import OrderedDict
+from threading import Lock
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .. import geojson, store
+from ..db import get_db
+from ..errors import InvalidParameter, NotFound
+from ..params import parse_bbox, parse_categories, parse_choice, parse_query
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple, dict] = OrderedDict()
+_cache_lock = Lock()
+
+
+def _cached_json(key: tuple, build) -> Response:
+    """Serve JSON bytes cached per (data version, parameters), with an ETag and gzip on request."""
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is not None:
+            _cache.move_to_end(key)
+    if entry is None:
+        body = build()
+        entry = {"body": body, "etag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"'}
+        with _cache_lock:
+            _cache[key] = entry
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    headers = {"ETag": entry["etag"], "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if entry["etag"] in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(entry["body"]) > 1024:
+        if "gzip" not in entry:  # compressed once, on first demand
+            entry["gzip"] = gzip.compress(entry["body"], compresslevel=5)
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry["gzip"], mimetype="application/geo+json", headers=headers)
+    return Response(entry["body"], mimetype="application/geo+json", headers=headers)
+
+
+@bp.errorhandler(InvalidParameter)
+def _bad_parameter(exc):
+    return jsonify(error=str(exc)), 400
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc):
+    return jsonify(error=str(exc)), 404
+
+
+@bp.get("/categories")
+def categories():
+    """All categories with colour, symbol and active asset count."""
+    return jsonify(categories=store.list_categories(get_db()))
+
+
+@bp.get("/assets")
+def assets():
+    """Active assets as a GeoJSON FeatureCollection, filtered by bbox, category and q."""
+    db = get_db()
+    bbox = parse_bbox(request.args.get("bbox"))
+    cats = parse_categories(request.args.getlist("category"), store.category_slugs(db))
+    q = parse_query(request.args.get("q"))
+    mapped = parse_choice(request.args.get("mapped"), "mapped", ["0", "1"])
+    key = ("assets", store.data_version(db), bbox, tuple(cats or ()), q, mapped, current_app.config["DATABASE"])
+
+    def build() -> bytes:
+        return store.assets_feature_collection(
+            db, bbox=bbox, categories=cats, q=q, mapped=None if mapped is None else mapped == "1"
+        )
+
+    return _cached_json(key, build)
+
+
+@bp.get("/assets/<int:asset_id>")
+def asset(asset_id: int):
+    """One active asset with all its public fields."""
+    row = store.get_asset(get_db(), asset_id)
+    if row["status"] != "active":
+        raise NotFound(f"no asset with id {asset_id}")
+    return Response(geojson.dumps(geojson.asset_feature(row, detail=True)), mimetype="application/geo+json")
+
+
+@bp.get("/areas")
+def areas():
+    """Areas as GeoJSON with population, density and indicator columns; level= filters."""
+    db = get_db()
+    level = parse_choice(request.args.get("level"), "level", store.area_levels(db))
+    key = ("areas", store.data_version(db), level, current_app.config["DATABASE"])
+
+    def build() -> bytes:
+        keys = store.indicator_keys(db)
+        features = [geojson.area_feature(r, keys) for r in store.list_areas(db, level)]
+        return geojson.feature_collection(features, indicators=store.list_indicators(db))
+
+    return _cached_json(key, build)

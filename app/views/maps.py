@@ -1,0 +1,129 @@
+"""Map pages: the asset map at / and the data sources page."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, render_template, url_for
+
+from .. import store
+from ..db import get_db
+from ..maps import build_map
+
+bp = Blueprint("maps", __name__)
+
+SCHEME_PALETTES = {"higher is worse": "reds", "higher is better": "greens"}
+
+
+def choropleth_options(db, level: str) -> list[dict]:
+    """Indicators that can shade areas of this level, population density first."""
+    options = [
+        {
+            "key": "population_density_km2",
+            "label": "Population density (people per km²)",
+            "scheme": "quantile",
+            "palette": "blues",
+        }
+    ]
+    indicators = store.list_indicators(db)
+    keys = {i["key"] for i in indicators}
+    for ind in indicators:
+        key = ind["key"]
+        if key.startswith("pop_density") or f"{key}_quintile" in keys or not re.fullmatch(r"[a-z0-9_]+", key):
+            continue
+        present = db.execute(f'SELECT COUNT("{key}") FROM areas WHERE level = ?', [level]).fetchone()[0]
+        if not present:
+            continue
+        if key.endswith("_quintile"):
+            options.append({"key": key, "label": ind["label"], "scheme": "quintile", "palette": "reds"})
+        else:
+            unit = f" ({ind['unit']})" if ind["unit"] else ""
+            options.append(
+                {
+                    "key": key,
+                    "label": ind["label"] + unit,
+                    "scheme": "quantile",
+                    "palette": SCHEME_PALETTES.get(ind["direction"], "blues"),
+                }
+            )
+    return options
+
+
+def map_levels(db) -> tuple[str | None, str | None]:
+    """(level shaded as population areas, level drawn as outlines)."""
+    counts = {r["level"]: r["n"] for r in db.query("SELECT level, COUNT(*) AS n FROM areas GROUP BY level")}
+    if not counts:
+        return None, None
+    area_level = "DA" if "DA" in counts else max(counts, key=counts.get)
+    outline_level = "CSD" if "CSD" in counts and area_level != "CSD" else None
+    return area_level, outline_level
+
+
+@bp.get("/")
+def index():
+    """The asset map: outlines, population areas and clustered assets by category."""
+    db = get_db()
+    categories = store.list_categories(db)
+    area_level, outline_level = map_levels(db)
+    notes = [
+        r["geometry_note"]
+        for r in db.query(
+            "SELECT DISTINCT geometry_note FROM areas WHERE level = ? AND geometry_note != '' LIMIT 3", [area_level]
+        )
+    ]
+    api_base = url_for("api.categories").rsplit("/", 1)[0]
+    config = {
+        "api": api_base,
+        "categories": [{k: c[k] for k in ("slug", "label", "colour", "symbol", "asset_count")} for c in categories],
+        "areaLevel": area_level,
+        "outlineLevel": outline_level,
+        "choropleth": choropleth_options(db, area_level) if area_level else [],
+    }
+    cfg = current_app.config
+    lat, lon = (float(v) for v in str(cfg["MAP_CENTER"]).split(","))
+    parts = build_map(
+        center=(lat, lon),
+        zoom=int(cfg["MAP_ZOOM"]),
+        tile_url=cfg["TILE_URL"],
+        tile_attribution=cfg["TILE_ATTRIBUTION"],
+        layer_config=config,
+        static_url=url_for("static", filename=""),
+    )
+    return render_template(
+        "maps/index.html",
+        map=parts,
+        categories=categories,
+        choropleth=config["choropleth"],
+        area_level=area_level,
+        outline_level=outline_level,
+        area_notes=notes,
+        tiles=bool(cfg["TILE_URL"]),
+    )
+
+
+COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+@bp.get("/categories.css")
+def category_css():
+    """Category colours as CSS custom properties (a stylesheet, so pages need no inline styles)."""
+    rules = [
+        f".cat-{c['slug']} {{ --pin: {c['colour']}; }}"
+        for c in store.list_categories(get_db())
+        if re.fullmatch(r"[a-z0-9_]+", c["slug"]) and COLOUR_RE.fullmatch(c["colour"] or "")
+    ]
+    return Response("\n".join(rules) + "\n", mimetype="text/css", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/sources")
+def sources():
+    """Where every dataset and every asset comes from, with licences."""
+    db = get_db()
+    assets = list(
+        db.query(
+            """SELECT a.id, a.name, a.source, a.source_url, a.location_precision, a.confidential, c.label AS category_label
+            FROM assets a JOIN categories c ON c.slug = a.category
+            WHERE a.status = 'active' ORDER BY c.sort_order, a.name COLLATE NOCASE"""
+        )
+    )
+    return render_template("maps/sources.html", assets=assets)

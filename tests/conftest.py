@@ -1,0 +1,63 @@
+"""Shared fixtures: an app on a fresh copy of the demo database, its client and CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.db import init_db, open_database
+from app.demo import load_demo
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory) -> Path:
+    """The embedded Muskoka dataset loaded once per test session (copied for each test)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    db = init_db(path)
+    load_demo(db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path, demo_db_file) -> Path:
+    path = tmp_path / "assetmap.db"
+    shutil.copy(demo_db_file, path)
+    return path
+
+
+@pytest.fixture
+def app(db_path, tmp_path):
+    return create_app({"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": "test"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(db_path):
+    database = open_database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    """A migrated database with the demo categories only."""
+    from app.demo import load_categories
+
+    database = init_db(tmp_path / "empty.db")
+    load_categories(database)
+    yield database
+    database.close()

@@ -1,0 +1,220 @@
+"""JSON API: exact payloads, filters, errors, caching headers."""
+
+import gzip
+import json
+
+import pytest
+
+
+def features(resp):
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/geo+json"
+    doc = resp.get_json(force=True)
+    assert doc["type"] == "FeatureCollection"
+    return doc["features"]
+
+
+def test_categories_payload(client):
+    resp = client.get("/api/categories")
+    assert resp.status_code == 200
+    cats = resp.get_json()["categories"]
+    assert [c["slug"] for c in cats] == [
+        "parks",
+        "food",
+        "transport",
+        "community_groups",
+        "health",
+        "social_services",
+        "recreation",
+        "culture",
+        "early_years",
+    ]
+    assert cats[1] == {
+        "slug": "food",
+        "label": "Food",
+        "label_fr": "Alimentation",
+        "colour": "#c2410c",
+        "symbol": "F",
+        "sort_order": 2,
+        "description": "Food banks, meal programs, meal delivery and low-cost food",
+        "asset_count": 15,
+    }
+
+
+def test_bbox_and_category_filter_exact(client):
+    # Downtown Bracebridge, food only: two postal-code points and one town point.
+    feats = features(client.get("/api/assets?bbox=-79.35,45.0,-79.28,45.06&category=food"))
+    assert [(f["properties"]["name"], f["geometry"]["coordinates"]) for f in feats] == [
+        ("Manna Food Bank", [-79.31, 45.046]),
+        ("The Salvation Army South Muskoka (Bracebridge food bank)", [-79.3163, 45.0334]),
+    ]
+    assert feats[0] == {
+        "type": "Feature",
+        "id": feats[0]["id"],
+        "geometry": {"type": "Point", "coordinates": [-79.31, 45.046]},
+        "properties": {
+            "id": feats[0]["id"],
+            "name": "Manna Food Bank",
+            "category": "food",
+            "location_precision": "postal_code",
+            "community": "Bracebridge",
+            "municipality": "Bracebridge",
+            "confidential": False,
+            "precise": True,
+        },
+    }
+    assert feats[1]["properties"]["precise"] is False
+
+
+def test_bbox_never_returns_confidential_sites(client, db):
+    names = {f["properties"]["name"] for f in features(client.get("/api/assets?bbox=-79.35,45.0,-79.28,45.06"))}
+    stored = {
+        r["name"]: r["confidential"]
+        for r in db.query(
+            "SELECT name, confidential FROM assets WHERE latitude BETWEEN 45.0 AND 45.06 AND longitude BETWEEN -79.35 AND -79.28"
+        )
+    }
+    assert sorted(n for n, c in stored.items() if c) == [
+        "Alex's Place (youth transitional housing, District of Muskoka)",
+        "Muskoka Interval House (Muskoka Women's Advocacy Group)",
+    ]
+    assert names == {n for n, c in stored.items() if not c}
+
+
+def test_full_list_includes_unmapped_without_geometry(client):
+    feats = features(client.get("/api/assets"))
+    assert len(feats) == 141
+    unmapped = features(client.get("/api/assets?mapped=0"))
+    assert len(unmapped) == 15 + 3
+    assert all(f["geometry"] is None for f in unmapped)
+    shelter = next(f for f in unmapped if f["properties"]["name"].startswith("Chrysalis"))
+    assert shelter["properties"]["confidential"] is True
+
+
+def test_multiple_categories_and_text_search(client):
+    feats = features(client.get("/api/assets?category=food&category=health&q=hospital"))
+    assert sorted(f["properties"]["name"] for f in feats) == [
+        "Huntsville District Memorial Hospital (Muskoka Algonquin Healthcare)",
+        "South Muskoka Memorial Hospital (Muskoka Algonquin Healthcare)",
+    ]
+    same = features(client.get("/api/assets?category=food,health&q=HOSP"))  # prefix, any case
+    assert [f["id"] for f in same] == [f["id"] for f in feats]
+
+
+def test_text_search_ignores_accents(client, db):
+    db["assets"].insert({"name": "Société Saint-Vincent de Paul", "category": "food", "location_precision": "none"})
+    feats = features(client.get("/api/assets?q=societe"))
+    assert [f["properties"]["name"] for f in feats] == ["Société Saint-Vincent de Paul"]
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("bbox=1,2,3", "bbox must be four numbers: minlon,minlat,maxlon,maxlat"),
+        ("bbox=-79,46,-80,45", "bbox minimums must not exceed maximums (minlon,minlat,maxlon,maxlat)"),
+        (
+            "category=libraries",
+            "unknown category 'libraries'; known: community_groups, culture, early_years, food, health, parks, recreation, social_services, transport",
+        ),
+        ("mapped=yes", "mapped must be one of 0, 1"),
+        ("q=" + "x" * 300, "q is too long (at most 200 characters)"),
+    ],
+)
+def test_bad_parameters_get_400_json(client, query, message):
+    resp = client.get("/api/assets?" + query)
+    assert resp.status_code == 400
+    assert resp.get_json() == {"error": message}
+
+
+def test_fts_syntax_in_q_is_not_an_error(client):
+    for q in ['"unbalanced', "NEAR(", "a OR", "*", "food AND -"]:
+        resp = client.get("/api/assets", query_string={"q": q})
+        assert resp.status_code == 200, q
+
+
+def test_single_asset_detail(client, db):
+    asset_id = next(iter(db.query("SELECT id FROM assets WHERE name = 'Arrowhead Provincial Park'")))["id"]
+    doc = client.get(f"/api/assets/{asset_id}").get_json(force=True)
+    assert doc["geometry"] == {"type": "Point", "coordinates": [-79.19861, 45.39167]}
+    p = doc["properties"]
+    assert p["name"] == "Arrowhead Provincial Park"
+    assert p["phone"] == "(705) 789-5105"
+    assert p["hours_text"] == "Open all four seasons (2021 park guide)"
+    assert p["location_precision_text"] == "exact: the site itself"
+    assert p["source_url"].startswith("https://")
+
+
+def test_confidential_detail_has_no_location(client, db):
+    row = next(iter(db.query("SELECT id, phone FROM assets WHERE name LIKE 'Muskoka Interval House%'")))
+    doc = client.get(f"/api/assets/{row['id']}").get_json(force=True)
+    assert doc["geometry"] is None
+    assert doc["properties"]["address"] == ""
+    assert doc["properties"]["location_precision_text"] == "location confidential: contact details only, never mapped"
+    assert doc["properties"]["phone"] == row["phone"] != ""  # contact details stay
+    assert "latitude" not in doc["properties"] and "longitude" not in doc["properties"]
+
+
+def test_missing_and_archived_assets_are_404(client, db):
+    assert client.get("/api/assets/999999").get_json() == {"error": "no asset with id 999999"}
+    db["assets"].update(1, {"status": "archived"})
+    resp = client.get("/api/assets/1")
+    assert resp.status_code == 404
+    assert 1 not in [f["id"] for f in features(client.get("/api/assets"))]
+
+
+def test_areas_geojson(client):
+    feats = features(client.get("/api/areas?level=DA"))
+    assert len(feats) == 107
+    da = next(f for f in feats if f["id"] == "35440163")
+    assert da["geometry"]["type"] == "Polygon"
+    p = da["properties"]
+    assert p["population"] == 744
+    assert p["population_density_km2"] == round(744 / 267.61, 2)
+    assert p["cimd_economic_dependency_quintile"] == 5
+    csd = features(client.get("/api/areas?level=CSD"))
+    assert sorted(f["properties"]["name"] for f in csd)[:3] == ["Armour", "Bracebridge", "Callander"]
+    resp = client.get("/api/areas?level=XX")
+    assert resp.status_code == 400 and resp.get_json() == {"error": "level must be one of CSD, DA"}
+
+
+def test_etag_and_gzip(client):
+    first = client.get("/api/assets?category=parks")
+    etag = first.headers["ETag"]
+    assert client.get("/api/assets?category=parks", headers={"If-None-Match": etag}).status_code == 304
+    zipped = client.get("/api/assets?category=parks", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.data)) == first.get_json(force=True)
+
+
+def test_cache_follows_data_changes(client, db):
+    before = features(client.get("/api/assets?category=early_years"))
+    db["assets"].insert(
+        {
+            "name": "New EarlyON",
+            "category": "early_years",
+            "latitude": 45.0,
+            "longitude": -79.3,
+            "location_precision": "exact",
+        }
+    )
+    after = features(client.get("/api/assets?category=early_years"))
+    assert len(after) == len(before) + 1
+
+
+def test_sql_serialised_list_matches_python_features(client, db):
+    """The fast SQL JSON path and geojson.asset_feature() agree on every demo asset."""
+    from app import geojson, store
+
+    listed = features(client.get("/api/assets"))
+    expected = [geojson.asset_feature(r) for r in store.query_assets(db)]
+    assert listed == expected
+    assert {f["properties"]["location_precision"] for f in listed} == {
+        "exact",
+        "address",
+        "landmark",
+        "postal_code",
+        "rural_postal_code",
+        "community",
+        "municipality",
+        "none",
+    }

@@ -52,6 +52,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.json.sort_keys = False
     app.jinja_env.filters["safe_href"] = safe_href
+    app.jinja_env.filters["thousands"] = lambda v: "–" if v is None else f"{v:,.0f}"
+    app.jinja_env.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.0f}%"
+    app.jinja_env.filters["km"] = lambda m: (
+        "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
+    )
 
     from . import cli, db
     from .views import api, maps

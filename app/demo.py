@@ -60,6 +60,8 @@ def load_categories(db: Database, data_dir: Path = DATA_DIR) -> int:
     rows = _read_csv(data_dir / "categories.csv")
     for row in rows:
         row["sort_order"] = int(row["sort_order"])
+        for key in ("threshold_urban_m", "threshold_rural_m"):
+            row[key] = float(row[key]) if row.get(key) else None
     store.upsert_categories(db, rows)
     return len(rows)
 

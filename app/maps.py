@@ -56,26 +56,29 @@ class OfflineMap(folium.Map):
         super().__init__(*args, **kwargs)
 
 
-class AssetLayers(JSCSSMixin, MacroElement):
-    """Hands the layer config to static/js/assetmap.js, which loads the layers from the API."""
+class LayerScript(JSCSSMixin, MacroElement):
+    """Hands a config object to one of our static scripts, which loads the layers from the API."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            AssetMap.init({{ this._parent.get_name() }}, {{ this.config|tojson }});
+            {{ this.init }}({{ this._parent.get_name() }}, {{ this.config|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, config: dict, static_url: str = "/static/"):
+    def __init__(self, init: str, config: dict, scripts: list[str], static_url: str = "/static/"):
         super().__init__()
-        self._name = "AssetLayers"
+        if not all(part.isidentifier() for part in init.split(".")):
+            raise ValueError(f"init must be a dotted JavaScript name, not {init!r}")
+        self._name = "LayerScript"
+        self.init = init
         self.config = config
         self.default_js = [
             ("markercluster", static_url + "vendor/leaflet.markercluster/leaflet.markercluster.js"),
             ("subgroup", static_url + "vendor/leaflet.featuregroup.subgroup/leaflet.featuregroup.subgroup.js"),
-            ("assetmap", static_url + "js/assetmap.js"),
-        ]
+            ("common", static_url + "js/common.js"),
+        ] + [(name, static_url + name) for name in scripts]
         self.default_css = [
             ("markercluster_css", static_url + "vendor/leaflet.markercluster/MarkerCluster.css"),
             ("markercluster_default_css", static_url + "vendor/leaflet.markercluster/MarkerCluster.Default.css"),
@@ -90,10 +93,13 @@ def build_map(
     tile_attribution: str,
     layer_config: dict,
     static_url: str = "/static/",
+    init: str = "AssetMap.init",
+    scripts: tuple[str, ...] = ("js/assetmap.js",),
 ) -> dict[str, str]:
     """Render the map parts for a page template: {'header', 'html', 'script'}.
 
-    center is (lat, lon), Leaflet order. layer_config is passed to AssetMap.init as JSON.
+    center is (lat, lon), Leaflet order. layer_config is passed as JSON to the JavaScript
+    function `init` (defined in one of `scripts`, paths under static/).
     """
     fmap = OfflineMap(
         location=list(center),
@@ -110,7 +116,7 @@ def build_map(
             max_zoom=19,
             max_native_zoom=19,
         ).add_to(fmap)
-    AssetLayers(layer_config, static_url=static_url).add_to(fmap)
+    LayerScript(init, layer_config, list(scripts), static_url=static_url).add_to(fmap)
     root = fmap.get_root()
     root.render()
     return {

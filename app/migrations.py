@@ -134,6 +134,21 @@ def m002_category_status_index(db: Database) -> None:
     db["assets"].create_index(["category", "status"])
 
 
+@migrations()
+def m003_reach(db: Database) -> None:
+    # Population sample points inside each area (needs_assessment.geo.sample_points), computed
+    # when an area is written; share = the fraction of the area's people each point stands for.
+    db["area_samples"].create(
+        {"area_id": str, "seq": int, "longitude": float, "latitude": float, "share": float},
+        pk=("area_id", "seq"),
+        foreign_keys=[("area_id", "areas", "id")],
+    )
+    # Per-category reach thresholds (estimated road metres) for urban and rural areas.
+    db["categories"].add_column("threshold_urban_m", float)
+    db["categories"].add_column("threshold_rural_m", float)
+    db["categories"].add_column("threshold_basis", str)
+
+
 def migrate(db: Database) -> None:
     """Apply pending migrations and turn on WAL; safe to run any number of times."""
     db.enable_wal()

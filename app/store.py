@@ -7,7 +7,10 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from shapely.geometry import shape
 from sqlite_utils import Database
+
+from needs_assessment.geo import sample_points
 
 from . import geojson
 from .errors import NotFound
@@ -263,9 +266,20 @@ def declare_indicators(db: Database, indicators: Iterable[dict]) -> None:
 
 
 def upsert_areas(db: Database, rows: Iterable[dict]) -> int:
-    """Insert or replace areas by id; returns how many rows were written."""
+    """Insert or replace areas by id, with their population sample points; returns the row count."""
     rows = list(rows)
-    db["areas"].upsert_all(rows, pk="id")
+    with db.atomic():
+        db["areas"].upsert_all(rows, pk="id")
+        for row in rows:
+            if "geometry" not in row:
+                continue
+            db.execute("DELETE FROM area_samples WHERE area_id = ?", [row["id"]])
+            points = sample_points(shape(json.loads(row["geometry"])))
+            share = 1.0 / len(points)
+            db["area_samples"].insert_all(
+                {"area_id": row["id"], "seq": k, "longitude": lon, "latitude": lat, "share": share}
+                for k, (lon, lat) in enumerate(points)
+            )
     return len(rows)
 
 

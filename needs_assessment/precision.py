@@ -20,6 +20,7 @@ PRECISION_WORDS: dict[str, str] = {
     "rural_postal_code": "approximate: rural postal code point, can be 20–40 km off",
     "community": "approximate: town centre, not the site",
     "municipality": "approximate: municipality centre, not the site (can be 10–25 km off)",
+    "unreliable": "approximate: a point known not to be the site (see the source notes)",
     "none": "location unknown: not on the map",
 }
 

@@ -62,6 +62,14 @@ CONFIDENTIAL_MARKERS = (
     "residential site for vulnerable youth",
 )
 
+# Rows whose point the source itself says is not the site: kept, but never used for distances.
+UNRELIABLE_POINTS = {
+    "Manna Food Bank": "the point is the PO box's postal code, not the food bank premises (source notes)",
+    "Huntsville District Memorial Hospital (Muskoka Algonquin Healthcare)": (
+        "the GeoNames point of P1H 1H7 lies about 7 km south-west of the hospital (source notes)"
+    ),
+}
+
 ASSET_FIELDS = [
     "external_id",
     "name",
@@ -127,6 +135,10 @@ def page_assets(src: Path) -> list[dict]:
             category, default_sub = CATEGORY_MAP[row["category"]]
             confidential = is_confidential(row)
             precision = PRECISION_MAP[row["location_precision"]]
+            notes = row.get("notes", "")
+            if row["name"] in UNRELIABLE_POINTS:
+                precision = "unreliable"
+                notes = f"Point marked unreliable: {UNRELIABLE_POINTS[row['name']]}. {notes}".strip()
             lat, lon = row.get("lat", ""), row.get("lon", "")
             if precision == "none":
                 lat = lon = ""
@@ -157,7 +169,7 @@ def page_assets(src: Path) -> list[dict]:
                     "confidential": "1" if confidential else "0",
                     "source": f"Public web page (compiled in {filename})",
                     "source_url": row.get("source_url", ""),
-                    "notes": row.get("notes", ""),
+                    "notes": notes,
                 }
             )
     return out

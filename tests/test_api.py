@@ -37,6 +37,9 @@ def test_categories_payload(client):
         "symbol": "F",
         "sort_order": 2,
         "description": "Food banks, meal programs, meal delivery and low-cost food",
+        "threshold_urban_m": 1609.0,
+        "threshold_rural_m": 16093.0,
+        "threshold_basis": "USDA Food Access Research Atlas: 1 mile urban, 10 miles rural.",
         "asset_count": 15,
     }
 
@@ -56,11 +59,11 @@ def test_bbox_and_category_filter_exact(client):
             "id": feats[0]["id"],
             "name": "Manna Food Bank",
             "category": "food",
-            "location_precision": "postal_code",
+            "location_precision": "unreliable",  # a PO box's postal code, not the premises
             "community": "Bracebridge",
             "municipality": "Bracebridge",
             "confidential": False,
-            "precise": True,
+            "precise": False,
         },
     }
     assert feats[1]["properties"]["precise"] is False
@@ -216,5 +219,6 @@ def test_sql_serialised_list_matches_python_features(client, db):
         "rural_postal_code",
         "community",
         "municipality",
+        "unreliable",
         "none",
     }

@@ -9,7 +9,7 @@ from threading import Lock
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import geojson, store
+from .. import analysis, geojson, store
 from ..db import get_db
 from ..errors import InvalidParameter, NotFound
 from ..params import parse_bbox, parse_categories, parse_choice, parse_query
@@ -101,3 +101,79 @@ def areas():
         return geojson.feature_collection(features, indicators=store.list_indicators(db))
 
     return _cached_json(key, build)
+
+
+# --- reach and access -------------------------------------------------------------------------
+
+
+def _analysis_args(args) -> dict:
+    db = get_db()
+    return {
+        "circuity": analysis.parse_circuity(args.get("circuity")),
+        "include_imprecise": analysis.parse_flag(args.get("include_imprecise"), "include_imprecise"),
+        "level": parse_choice(args.get("level"), "level", store.area_levels(db)),
+    }
+
+
+@bp.get("/reach")
+def reach():
+    """Who isn't reached by a category: totals, areas (most unreached first), group breakdowns.
+
+    format=geojson returns the areas as GeoJSON features carrying the same properties.
+    """
+    db = get_db()
+    fmt = parse_choice(request.args.get("format"), "format", ["json", "geojson"], default="json")
+    report = analysis.reach_report(
+        db,
+        request.args.get("category"),
+        threshold_m=analysis.parse_distance(request.args.get("threshold_m"), "threshold_m"),
+        **_analysis_args(request.args),
+    )
+    if fmt == "geojson":
+        return Response(geojson.dumps(analysis.reach_geojson(db, report)), mimetype="application/geo+json")
+    return jsonify(report)
+
+
+@bp.get("/access")
+def access():
+    """2SFCA / E2SFCA access scores per area, 1.0 = district average."""
+    report = analysis.access_report(
+        get_db(),
+        request.args.get("category"),
+        catchment_m=analysis.parse_distance(request.args.get("catchment_m"), "catchment_m", required=True),
+        method=parse_choice(request.args.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
+        **_analysis_args(request.args),
+    )
+    return jsonify(report)
+
+
+@bp.post("/reach/scenario")
+def reach_scenario():
+    """What if: hypothetical additions/removals, before/after totals and per-area deltas. Saves nothing."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidParameter('send a JSON object, e.g. {"category": "food", "add": [{"lon": -79.3, "lat": 45.0}]}')
+    scenario = analysis.parse_scenario(body)
+    report = analysis.scenario_report(
+        get_db(),
+        body.get("category"),
+        scenario,
+        threshold_m=analysis.parse_distance(body.get("threshold_m"), "threshold_m"),
+        catchment_m=analysis.parse_distance(body.get("catchment_m"), "catchment_m"),
+        method=parse_choice(body.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
+        **_analysis_args(body),
+    )
+    return jsonify(report)
+
+
+@bp.get("/reach/suggest")
+def reach_suggest():
+    """The area centre where one new asset of the category would reach the most unreached people."""
+    report = analysis.suggest_site(
+        get_db(),
+        request.args.get("category"),
+        threshold_m=analysis.parse_distance(request.args.get("threshold_m"), "threshold_m"),
+        weight=request.args.get("weight") or None,
+        **_analysis_args(request.args),
+    )
+    return jsonify(report)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from .. import store
+from needs_assessment.precision import PRECISION_WORDS
+
+from .. import analysis, store
 from ..db import get_db
+from ..errors import InvalidParameter
 from ..maps import build_map
 
 bp = Blueprint("maps", __name__)
@@ -79,16 +82,8 @@ def index():
         "outlineLevel": outline_level,
         "choropleth": choropleth_options(db, area_level) if area_level else [],
     }
+    parts = _map_parts(config, "AssetMap.init", ("js/assetmap.js",))
     cfg = current_app.config
-    lat, lon = (float(v) for v in str(cfg["MAP_CENTER"]).split(","))
-    parts = build_map(
-        center=(lat, lon),
-        zoom=int(cfg["MAP_ZOOM"]),
-        tile_url=cfg["TILE_URL"],
-        tile_attribution=cfg["TILE_ATTRIBUTION"],
-        layer_config=config,
-        static_url=url_for("static", filename=""),
-    )
     return render_template(
         "maps/index.html",
         map=parts,
@@ -99,6 +94,87 @@ def index():
         area_notes=notes,
         tiles=bool(cfg["TILE_URL"]),
     )
+
+
+def _map_parts(config: dict, init: str, scripts: tuple[str, ...]) -> dict:
+    cfg = current_app.config
+    lat, lon = (float(v) for v in str(cfg["MAP_CENTER"]).split(","))
+    return build_map(
+        center=(lat, lon),
+        zoom=int(cfg["MAP_ZOOM"]),
+        tile_url=cfg["TILE_URL"],
+        tile_attribution=cfg["TILE_ATTRIBUTION"],
+        layer_config=config,
+        static_url=url_for("static", filename=""),
+        init=init,
+        scripts=scripts,
+    )
+
+
+def _km(raw: str | None) -> float | None:
+    """A distance typed in km on a form, as metres (None when blank)."""
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        km = float(raw.replace(",", "."))
+    except ValueError:
+        raise InvalidParameter(f"threshold must be a number of kilometres, not {raw!r}") from None
+    return analysis.parse_distance(km * 1000, "threshold")
+
+
+@bp.get("/reach")
+def reach_page():
+    """Who isn't reached: areas shaded by the share beyond reach, ranked table, what-if tools.
+
+    The summary and the ranked table are rendered here, so they work without JavaScript.
+    """
+    db = get_db()
+    categories = store.list_categories(db)
+    category = request.args.get("category") or "food"
+    error = None
+    try:
+        threshold_m = _km(request.args.get("threshold_km"))
+        circuity = analysis.parse_circuity(request.args.get("circuity"))
+        include_imprecise = analysis.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
+        report = analysis.reach_report(
+            db, category, threshold_m=threshold_m, circuity=circuity, include_imprecise=include_imprecise
+        )
+        other = analysis.reach_report(
+            db, category, threshold_m=threshold_m, circuity=circuity, include_imprecise=not include_imprecise
+        )
+    except InvalidParameter as exc:
+        error = str(exc)
+        category, threshold_m, circuity, include_imprecise = "food", None, analysis.reach.DEFAULT_CIRCUITY, False
+        report = analysis.reach_report(db, category)
+        other = analysis.reach_report(db, category, include_imprecise=True)
+    area_level, _ = map_levels(db)
+    config = {
+        "api": url_for("api.categories").rsplit("/", 1)[0],
+        "areaLevel": report["level"],
+        "category": category,
+        "categories": [{k: c[k] for k in ("slug", "label", "colour", "symbol")} for c in categories],
+        "params": {
+            "category": category,
+            "threshold_m": threshold_m,
+            "circuity": circuity,
+            "include_imprecise": 1 if include_imprecise else 0,
+        },
+    }
+    parts = _map_parts(config, "ReachMap.init", ("js/reach.js",))
+    return render_template(
+        "maps/reach.html",
+        map=parts,
+        categories=categories,
+        category=category,
+        report=report,
+        other=other,
+        threshold_km=request.args.get("threshold_km", "") if not error else "",
+        circuity=circuity,
+        include_imprecise=include_imprecise,
+        error=error,
+        precision_words=PRECISION_WORDS,
+        api_params={k: v for k, v in config["params"].items() if v is not None},
+    ), (400 if error else 200)
 
 
 COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")

@@ -1,0 +1,222 @@
+/* "Who isn't reached" map: areas shaded by the share of people beyond reach, the category's
+ * assets with their reach rings, and what-if tools (place or remove a site, suggest the best site).
+ * Nothing is saved: scenarios are computed by POST /api/reach/scenario.
+ */
+(function () {
+  "use strict";
+  var el = AM.el, getJSON = AM.getJSON, postJSON = AM.postJSON, setStatus = AM.setStatus, fmt = AM.fmt;
+
+  var SHARE_CLASSES = [
+    { max: 0, colour: "#f7f7f7", label: "everyone reached" },
+    { max: 0.25, colour: "#fcc5c0", label: "up to 25% beyond reach" },
+    { max: 0.5, colour: "#fa9fb5", label: "25–50%" },
+    { max: 0.75, colour: "#dd3497", label: "50–75%" },
+    { max: 1.01, colour: "#7a0177", label: "over 75%" }
+  ];
+  var NO_DATA = "#d9d9d9";
+
+  function shareClass(share, population) {
+    if (population === null || population === undefined) return -1;
+    for (var i = 0; i < SHARE_CLASSES.length; i++) {
+      if (i === 0 ? share <= 0 : share <= SHARE_CLASSES[i].max) return i;
+    }
+    return SHARE_CLASSES.length - 1;
+  }
+
+  function query(params) {
+    return Object.keys(params).filter(function (k) { return params[k] !== null && params[k] !== undefined && params[k] !== ""; })
+      .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); }).join("&");
+  }
+
+  function init(map, config) {
+    var api = config.api, params = config.params;
+    var category = config.categories.filter(function (c) { return c.slug === config.category; })[0] || { slug: config.category, symbol: "?" };
+    var state = { areas: 0, assets: 0, scenario: null };
+    window.reachMapState = state;
+    var areaLayer = null, byId = {}, report = null;
+    var additions = [], removals = [];
+    var scenarioLayer = L.layerGroup().addTo(map);
+    var ringLayer = L.layerGroup().addTo(map);
+    var assetLayer = L.layerGroup().addTo(map);
+
+    function legend(counts) {
+      var box = document.getElementById("reach-legend");
+      if (!box) {
+        box = el("div", { id: "reach-legend", className: "map-legend" });
+        var control = L.control({ position: "bottomright" });
+        control.onAdd = function () { return box; };
+        control.addTo(map);
+      }
+      box.textContent = "";
+      box.appendChild(el("p", { className: "legend-title", text: "Share of people beyond reach" }));
+      var list = el("ul", {});
+      SHARE_CLASSES.forEach(function (c, i) {
+        var sw = el("span", { className: "swatch", "aria-hidden": "true" });
+        sw.style.background = c.colour;
+        var n = counts[i] || { areas: 0, people: 0 };
+        list.appendChild(el("li", {}, [sw, c.label + " (" + n.areas + " areas, " + fmt(n.people) + " beyond reach)"]));
+      });
+      var sw = el("span", { className: "swatch", "aria-hidden": "true" });
+      sw.style.background = NO_DATA;
+      list.appendChild(el("li", {}, [sw, "no census count"]));
+      box.appendChild(list);
+      box.appendChild(el("p", { className: "note", text: "Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate." }));
+    }
+
+    function shade(unreachedById) {
+      if (!areaLayer) return;
+      var counts = {};
+      areaLayer.eachLayer(function (layer) {
+        var a = byId[layer.feature.id];
+        var unreached = unreachedById && unreachedById[layer.feature.id] !== undefined ? unreachedById[layer.feature.id] : (a ? a.unreached_population : null);
+        var share = a && a.population ? unreached / a.population : 0;
+        var k = a ? shareClass(share, a.population) : -1;
+        if (k >= 0) {
+          counts[k] = counts[k] || { areas: 0, people: 0 };
+          counts[k].areas += 1;
+          counts[k].people += unreached || 0;
+        }
+        layer.setStyle({ fillColor: k < 0 ? NO_DATA : SHARE_CLASSES[k].colour, fillOpacity: 0.65, color: "#555", weight: 0.6 });
+        if (a) {
+          layer.setTooltipContent(el("div", {}, [
+            el("strong", { text: a.name }), el("br"),
+            fmt(unreached) + " of " + fmt(a.population) + " people beyond reach" +
+              (a.nearest_m !== null ? "; nearest about " + fmt(a.nearest_m / 1000) + " km by road (estimated)" : "")
+          ]));
+        }
+      });
+      legend(counts);
+    }
+
+    function drawAssets() {
+      ringLayer.clearLayers();
+      assetLayer.clearLayers();
+      var t = report.thresholds, c = report.circuity;
+      report.assets.forEach(function (a) {
+        var removed = removals.indexOf(a.id) >= 0;
+        var latlng = [a.lat, a.lon];
+        if (!removed) {
+          // Rings show straight-line reach: the road threshold divided by the circuity factor.
+          L.circle(latlng, { radius: t.rural_m / c, color: "#333", weight: 1, dashArray: "4 4", fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
+          if (t.urban_m !== t.rural_m) {
+            L.circle(latlng, { radius: t.urban_m / c, color: "#333", weight: 1.5, fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
+          }
+        }
+        var icon = AM.pinIcon(category, a.location_precision === "exact" || a.location_precision === "address" || a.location_precision === "landmark" || a.location_precision === "postal_code");
+        var marker = L.marker(latlng, { icon: icon, title: a.name, keyboard: true, opacity: removed ? 0.35 : 1 }).addTo(assetLayer);
+        var button = el("button", { type: "button", className: "link-button", text: removed ? "Put it back" : "What if this closed?" });
+        button.addEventListener("click", function () {
+          var i = removals.indexOf(a.id);
+          if (i >= 0) removals.splice(i, 1); else removals.push(a.id);
+          map.closePopup();
+          runScenario();
+        });
+        marker.bindPopup(el("div", { className: "asset-popup" }, [el("h2", { text: a.name }), button]));
+      });
+      state.assets = report.assets.length;
+    }
+
+    function runScenario() {
+      scenarioLayer.clearLayers();
+      additions.forEach(function (p) {
+        L.marker([p.lat, p.lon], { icon: AM.pinIcon(category, true), title: "Hypothetical site", keyboard: true })
+          .bindTooltip("Hypothetical site").addTo(scenarioLayer);
+        var t = report.thresholds;
+        L.circle([p.lat, p.lon], { radius: t.rural_m / report.circuity, color: "#7a0177", weight: 2, dashArray: "4 4", fill: false, interactive: false }).addTo(scenarioLayer);
+      });
+      drawAssets();
+      var out = document.getElementById("whatif-result");
+      if (!additions.length && !removals.length) {
+        state.scenario = null;
+        shade(null);
+        if (out) out.textContent = "";
+        return Promise.resolve(null);
+      }
+      var body = {
+        category: params.category, threshold_m: params.threshold_m, circuity: params.circuity,
+        include_imprecise: params.include_imprecise ? 1 : 0,
+        add: additions.map(function (p) { return { lon: p.lon, lat: p.lat }; }),
+        remove: removals
+      };
+      if (out) out.textContent = "Calculating…";
+      return postJSON(api + "/reach/scenario", body).then(function (res) {
+        state.scenario = res;
+        var after = {};
+        res.areas.forEach(function (a) { after[a.id] = a.unreached_after; });
+        shade(after);
+        if (out) {
+          var change = res.change;
+          var words = change < 0 ? fmt(-change) + " more people reached" : change > 0 ? fmt(change) + " more people beyond reach" : "no change in who is reached";
+          out.textContent = "People beyond reach: " + fmt(res.before.unreached_population) + " → " + fmt(res.after.unreached_population) +
+            " (" + words + "). " + res.added + " site(s) added, " + res.removed + " removed. Nothing was saved.";
+        }
+        return res;
+      }).catch(function (e) { if (out) out.textContent = "Could not compute the scenario: " + e.message; });
+    }
+
+    map.createPane("areas");
+    map.getPane("areas").style.zIndex = 350;
+    Promise.all([
+      getJSON(api + "/areas?level=" + encodeURIComponent(config.areaLevel)),
+      getJSON(api + "/reach?" + query(params))
+    ]).then(function (res) {
+      var areas = res[0];
+      report = res[1];
+      report.areas.forEach(function (a) { byId[a.id] = a; });
+      areaLayer = L.geoJSON(areas, {
+        pane: "areas",
+        className: "am-area",
+        onEachFeature: function (f, layer) { layer.bindTooltip("", { sticky: true }); }
+      }).addTo(map);
+      if (areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
+      state.areas = areas.features.length;
+      shade(null);
+      drawAssets();
+      setStatus(fmt(report.unreached_population) + " of " + fmt(report.total_population) + " people beyond reach of " + report.category_label.toLowerCase() + ".");
+      state.ready = true;
+    }).catch(function (e) { setStatus("Could not load the analysis: " + e.message); });
+
+    /* what-if controls (the panel is hidden without JavaScript) */
+    var panel = document.getElementById("what-if");
+    if (panel) panel.hidden = false;
+    var addButton = document.getElementById("whatif-add");
+    var placing = false;
+    function setPlacing(on) {
+      placing = on;
+      if (addButton) addButton.setAttribute("aria-pressed", on ? "true" : "false");
+      map.getContainer().style.cursor = on ? "crosshair" : "";
+      if (on) setStatus("Click the map where the new site would be.");
+    }
+    if (addButton) addButton.addEventListener("click", function () { setPlacing(!placing); });
+    map.on("click", function (ev) {
+      if (!placing || !report) return;
+      additions.push({ lon: Number(ev.latlng.lng.toFixed(5)), lat: Number(ev.latlng.lat.toFixed(5)) });
+      setPlacing(false);
+      runScenario();
+    });
+    var suggest = document.getElementById("whatif-suggest");
+    if (suggest) suggest.addEventListener("click", function () {
+      var weight = document.getElementById("whatif-weight");
+      var q = query({ category: params.category, threshold_m: params.threshold_m, circuity: params.circuity,
+        include_imprecise: params.include_imprecise, weight: weight ? weight.value : "" });
+      var out = document.getElementById("whatif-result");
+      if (out) out.textContent = "Searching the area centres…";
+      getJSON(api + "/reach/suggest?" + q).then(function (s) {
+        additions.push({ lon: s.site.lon, lat: s.site.lat });
+        map.panTo([s.site.lat, s.site.lon]);
+        return runScenario().then(function () {
+          if (out) out.textContent = "Best site for " + s.weight + ": near the centre of " + s.site.area_name +
+            ", reaching " + fmt(s.newly_reached) + " more. " + out.textContent;
+        });
+      }).catch(function (e) { if (out) out.textContent = "Could not suggest a site: " + e.message; });
+    });
+    var reset = document.getElementById("whatif-reset");
+    if (reset) reset.addEventListener("click", function () {
+      additions = []; removals = [];
+      setPlacing(false);
+      runScenario();
+    });
+  }
+
+  window.ReachMap = { init: init };
+})();

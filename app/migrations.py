@@ -149,7 +149,14 @@ def m003_reach(db: Database) -> None:
     db["categories"].add_column("threshold_basis", str)
 
 
+def migration_sets() -> list[Migrations]:
+    """Every migration set, core first. A feature with its own tables keeps its set in its own
+    module (e.g. app/users.py) and is listed here, so features never renumber each other."""
+    return [migrations]
+
+
 def migrate(db: Database) -> None:
-    """Apply pending migrations and turn on WAL; safe to run any number of times."""
+    """Apply pending migrations of every set and turn on WAL; safe to run any number of times."""
     db.enable_wal()
-    migrations.apply(db)
+    for migration_set in migration_sets():
+        migration_set.apply(db)

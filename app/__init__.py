@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["DATABASE"] = str(Path(app.instance_path) / "assetmap.db")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     app.json.sort_keys = False
     app.jinja_env.filters["safe_href"] = safe_href
     app.jinja_env.filters["thousands"] = lambda v: "–" if v is None else f"{v:,.0f}"
@@ -58,11 +59,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
     )
 
-    from . import cli, db
-    from .views import api, maps
+    from . import auth, cli, db, errorpages
+    from .views import admin, api, assets, imports, maps, suggestions
+    from .views import auth as auth_views
 
     db.init_app(app)
+    auth.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(maps.bp)
-    app.register_blueprint(api.bp)
+    errorpages.init_app(app)
+    for blueprint in (maps.bp, api.bp, auth_views.bp, assets.bp, imports.bp, suggestions.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session
     return app

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import demo, importers, store
+from . import demo, importers, store, users
 from .db import init_db
+from .errors import Conflict, InvalidParameter
 from .geocoding import OfflineGeocoder
 
 
@@ -49,7 +52,9 @@ def import_assets_command(path, source):
     db = _db()
     geocoder = OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
     try:
-        report = importers.import_assets(db, path, geocoder=geocoder, default_source=source)
+        report = importers.import_assets(
+            db, path, geocoder=geocoder, default_source=source, actor=f"cli import-assets {Path(path).name}"
+        )
     except importers.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path}: {report.summary()}.")
@@ -86,7 +91,30 @@ def import_areas_command(path, level, id_field, name_field, population_field):
         raise SystemExit(1)
 
 
+@click.command("create-user")
+@with_appcontext
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice(users.ROLES), default="editor", show_default=True, help="admin, editor or public"
+)
+@click.password_option(help="Prompted (hidden, asked twice) when not given.")
+def create_user_command(email, role, password):
+    """Create an account. The password is stored hashed (scrypt)."""
+    db = _db()
+    try:
+        user = users.create_user(db, email, password, role, store.now_iso())
+    except (InvalidParameter, Conflict) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {user['email']} ({user['role']}).")
+
+
 def init_app(app) -> None:
-    for command in (init_db_command, load_demo_command, import_assets_command, import_areas_command):
+    for command in (
+        init_db_command,
+        load_demo_command,
+        import_assets_command,
+        import_areas_command,
+        create_user_command,
+    ):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"store": store})

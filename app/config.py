@@ -8,6 +8,18 @@ from dataclasses import dataclass
 PREFIX = "ASSETMAP_"
 
 
+def _flag(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(raw)
+
+
+_flag.__name__ = "flag (0/1)"
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -31,6 +43,17 @@ SETTINGS = [
     ),
     Setting("MAP_CENTER", "45.12,-79.35", "Initial map centre as 'lat,lon' (Leaflet order)."),
     Setting("MAP_ZOOM", 9, "Initial map zoom level.", int),
+    Setting("SECURE_COOKIES", False, "1 to send session cookies over HTTPS only (always on in production).", _flag),
+    Setting("TRUST_PROXY", False, "1 when behind a reverse proxy that sets X-Forwarded-For (for rate limits).", _flag),
+    Setting(
+        "NOMINATIM_USER_AGENT",
+        "",
+        "Set (to your organisation's contact, e.g. 'asset-map/1.0 (you@example.org)') to geocode street "
+        "addresses online with OpenStreetMap Nominatim (at most 1 request a second, cached). Unset: offline only.",
+    ),
+    Setting("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org", "Nominatim server to use when online geocoding is on."),
+    Setting("MAX_UPLOAD_MB", 20, "Largest file accepted by the browser import, in megabytes.", int),
+    Setting("TIMEZONE", "America/Toronto", "Time zone of the community (opening hours, dates)."),
 ]
 
 

@@ -117,7 +117,7 @@ def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:
     """Load categories, areas and assets of the embedded dataset; returns counts."""
     n_categories = load_categories(db, data_dir)
     n_da, n_csd = load_areas(db, data_dir)
-    report = importers.import_assets(db, data_dir / "assets.csv")
+    report = importers.import_assets(db, data_dir / "assets.csv", actor="load-demo (embedded Muskoka data)")
     if report.errors:
         raise ValueError(f"embedded asset data has bad rows: {report.errors}")
     return {

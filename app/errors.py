@@ -10,4 +10,8 @@ class NotFound(LookupError):
 
 
 class Conflict(RuntimeError):
-    """The change conflicts with the stored state (HTTP 409)."""
+    """The change conflicts with the stored state (HTTP 409); `current` is the stored record, if any."""
+
+    def __init__(self, message: str, current: dict | None = None):
+        super().__init__(message)
+        self.current = current

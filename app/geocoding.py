@@ -9,13 +9,16 @@ names from `assets_data/gazetteer.csv`.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sqlite3
+import time
 import unicodedata
 from pathlib import Path
 
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
+from sqlite_utils import Database, Migrations
 
 POSTAL_CODE_RE = re.compile(r"\b([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)\b", re.I)
 FSA_RE = re.compile(r"^\s*([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s*$", re.I)
@@ -110,3 +113,127 @@ class OfflineGeocoder(Geocoder):
             (float(row["latitude"]), float(row["longitude"])),
             {"precision": row["precision"], "source": row["source"], "community": row["name"]},
         )
+
+
+# --- optional online geocoding (OpenStreetMap Nominatim) ------------------------------------
+
+cache_migrations = Migrations("geocoding")
+
+
+@cache_migrations()
+def m001_geocode_cache(db: Database) -> None:
+    db["geocode_cache"].create({"query": str, "result": str, "at": str}, pk="query")
+    # One row: when the last request went to the online service (shared by all processes).
+    db["geocode_clock"].create({"id": int, "last": float}, pk="id")
+
+
+class OnlineGeocoder:
+    """Nominatim through geopy: a real user agent, at most one request a second across every
+    process (a clock row in SQLite), answers cached in SQLite. Returns None when the service is
+    unavailable, so callers fall back to offline results."""
+
+    def __init__(
+        self,
+        db_path: str,
+        user_agent: str,
+        domain: str = "nominatim.openstreetmap.org",
+        adapter_factory=None,
+        min_delay_s: float = 1.0,
+    ):
+        from geopy.geocoders import Nominatim
+
+        self.db_path = db_path
+        self.min_delay_s = min_delay_s
+        self.nominatim = Nominatim(user_agent=user_agent, domain=domain, adapter_factory=adapter_factory, timeout=10)
+        self.unavailable: str | None = None
+
+    def _db(self) -> Database:
+        db = Database(self.db_path)
+        db.execute("PRAGMA busy_timeout = 10000")
+        return db
+
+    def _wait_turn(self, db: Database) -> None:
+        with db.atomic():
+            db.execute("INSERT OR IGNORE INTO geocode_clock (id, last) VALUES (1, 0)")
+            last = db.execute("SELECT last FROM geocode_clock WHERE id = 1").fetchone()[0]
+            slot = max(time.time(), last + self.min_delay_s)
+            db.execute("UPDATE geocode_clock SET last = ? WHERE id = 1", [slot])
+        delay = slot - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+    def geocode(self, query: str, exactly_one: bool = True):
+        from geopy.exc import GeopyError
+
+        key = " ".join((query or "").lower().split())
+        if not key:
+            return None
+        db = self._db()
+        try:
+            row = db.execute("SELECT result FROM geocode_cache WHERE query = ?", [key]).fetchone()
+            if row:
+                found = json.loads(row[0])
+            else:
+                self._wait_turn(db)
+                try:
+                    loc = self.nominatim.geocode(query, exactly_one=True, addressdetails=True, country_codes=None)
+                except GeopyError as exc:
+                    self.unavailable = f"online geocoding unavailable ({exc.__class__.__name__})"
+                    return None
+                found = None
+                if loc is not None:
+                    found = {"address": loc.address, "lat": loc.latitude, "lon": loc.longitude, "raw": loc.raw}
+                db["geocode_cache"].upsert(
+                    {"query": key, "result": json.dumps(found), "at": time.strftime("%Y-%m-%dT%H:%M:%S")}, pk="query"
+                )
+        finally:
+            db.close()
+        if found is None:
+            return None
+        precision = nominatim_precision(found["raw"])
+        loc = Location(
+            found["address"],
+            (found["lat"], found["lon"]),
+            {"precision": precision, "source": "OpenStreetMap Nominatim (ODbL)", "osm": found["raw"].get("osm_type")},
+        )
+        return loc if exactly_one else [loc]
+
+
+def nominatim_precision(raw: dict) -> str:
+    """Our precision code for a Nominatim answer: a house number or a named site is an address."""
+    address = raw.get("address") or {}
+    if address.get("house_number"):
+        return "address"
+    if raw.get("class") in ("amenity", "building", "shop", "leisure", "tourism", "office", "healthcare", "club"):
+        return "address"
+    return "community"
+
+
+class ChainGeocoder:
+    """Offline for postal codes and place names; online (when configured) for street addresses."""
+
+    def __init__(self, offline: OfflineGeocoder, online: OnlineGeocoder | None = None):
+        self.offline, self.online = offline, online
+
+    def geocode(self, query: str, exactly_one: bool = True):
+        query = (query or "").strip()
+        looks_like_street = bool(re.search(r"\d+\s+\w+", POSTAL_CODE_RE.sub("", query)))
+        if self.online is not None and looks_like_street:
+            found = self.online.geocode(query)
+            if found is not None:
+                return found if exactly_one else [found]
+        return self.offline.geocode(query, exactly_one=exactly_one)
+
+
+def make_geocoder(config: dict, db_path: str, adapter_factory=None):
+    """The app's geocoder: offline always; Nominatim for street addresses when configured."""
+    from .demo import DATA_DIR
+
+    offline = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv")
+    agent = config.get("NOMINATIM_USER_AGENT")
+    online = (
+        OnlineGeocoder(db_path, agent, config.get("NOMINATIM_DOMAIN") or "nominatim.openstreetmap.org", adapter_factory)
+        if agent
+        else None
+    )
+    return ChainGeocoder(offline, online)

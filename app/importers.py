@@ -99,23 +99,44 @@ def _key(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
-def read_records(path: str | Path) -> tuple[list[tuple[int, dict]], str]:
-    """Read a CSV or GeoJSON file into (row number, record) pairs; GeoJSON points become lat/lon."""
+SUPPORTED_SUFFIXES = (".csv", ".txt", ".geojson", ".json", ".xlsx")
+
+
+@dataclass
+class Table:
+    """A file's rows keyed by its own column names; `unit` is 'row' or 'feature'."""
+
+    headers: list[str]
+    records: list[tuple[int, dict]]
+    unit: str
+
+
+def read_table(path: str | Path) -> Table:
+    """Read a CSV, XLSX or GeoJSON file. GeoJSON Point geometries become latitude/longitude columns."""
     path = Path(path)
     suffix = path.suffix.lower()
-    raw = path.read_bytes()
+    if suffix == ".xlsx":
+        return _xlsx_table(path)
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ImportFileError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv, .xlsx or .geojson")
     try:
-        text = raw.decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(f"{path.name}: not UTF-8 text; save it as UTF-8 CSV or GeoJSON") from None
     if suffix in (".geojson", ".json"):
-        return _geojson_records(text, path.name), "feature"
-    if suffix in (".csv", ".txt"):
-        return _csv_records(text, path.name), "row"
-    raise ImportFileError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .csv or .geojson")
+        return _geojson_table(text, path.name)
+    return _csv_table(text, path.name)
 
 
-def _csv_records(text: str, name: str) -> list[tuple[int, dict]]:
+def read_records(path: str | Path) -> tuple[list[tuple[int, dict]], str]:
+    """Read a file into (row number, record) pairs with our normalised column names."""
+    table = read_table(path)
+    return [
+        (n, {(k if k.startswith("__") else _key(k)): v for k, v in rec.items()}) for n, rec in table.records
+    ], table.unit
+
+
+def _csv_table(text: str, name: str) -> Table:
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise ImportFileError(f"{name}: the file is empty or has no header row")
@@ -126,25 +147,62 @@ def _csv_records(text: str, name: str) -> list[tuple[int, dict]]:
             if k is None:  # more cells than header columns
                 rec["__extra_cells__"] = v
                 continue
-            rec[_key(k)] = (v or "").strip()
+            rec[k] = (v or "").strip()
         out.append((index, rec))
-    return out
+    return Table([h for h in reader.fieldnames if h is not None], out, "row")
 
 
-def _geojson_records(text: str, name: str) -> list[tuple[int, dict]]:
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return (
+            value.isoformat()[:10]
+            if getattr(value, "hour", 0) == 0 and getattr(value, "minute", 0) == 0
+            else value.isoformat()
+        )
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _xlsx_table(path: Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for broken files
+        raise ImportFileError(f"{path.name}: not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if not header or not any(h not in (None, "") for h in header):
+            raise ImportFileError(f"{path.name}: the first sheet is empty or has no header row")
+        headers = [_cell(h) or f"column {i + 1}" for i, h in enumerate(header)]
+        out = []
+        for index, row in enumerate(rows, start=2):
+            if row is None or all(v in (None, "") for v in row):
+                continue
+            out.append((index, {h: _cell(v) for h, v in zip(headers, row, strict=False)}))
+        return Table(headers, out, "row")
+    finally:
+        wb.close()
+
+
+def _geojson_table(text: str, name: str) -> Table:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise ImportFileError(f"{name}: expected a GeoJSON FeatureCollection")
-    out = []
+    out, headers = [], {}
     for index, feat in enumerate(doc["features"], start=1):
         if not isinstance(feat, dict):
             out.append((index, {"__error__": "not a GeoJSON feature"}))
             continue
         props = feat.get("properties") or {}
-        rec = {_key(k): ("" if v is None else v) for k, v in props.items()} if isinstance(props, dict) else {}
+        rec = {str(k): ("" if v is None else v) for k, v in props.items()} if isinstance(props, dict) else {}
         geom = feat.get("geometry")
         if isinstance(geom, dict):
             if geom.get("type") != "Point":
@@ -155,7 +213,42 @@ def _geojson_records(text: str, name: str) -> list[tuple[int, dict]]:
                     rec["longitude"], rec["latitude"] = coords[0], coords[1]  # GeoJSON is (lon, lat)
                 else:
                     rec["__error__"] = "Point geometry without two coordinates"
+        headers.update(dict.fromkeys(k for k in rec if not k.startswith("__")))
         out.append((index, rec))
+    return Table(list(headers), out, "feature")
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """Our field -> the file's column, matched on name or a known alias (case, spaces ignored)."""
+    from .migrations import ASSET_COLUMNS
+
+    mapping: dict[str, str] = {}
+    for header in headers:
+        field_name = ASSET_ALIASES.get(_key(header), _key(header))
+        if field_name in ASSET_COLUMNS and field_name not in (
+            "id",
+            "status",
+            "version",
+            "created_at",
+            "updated_at",
+            "extra",
+        ):
+            mapping.setdefault(field_name, header)
+    return mapping
+
+
+def apply_mapping(record: dict, mapping: dict[str, str]) -> dict:
+    """A record with our field names; unmapped columns are kept (as extra attributes)."""
+    used = set(mapping.values())
+    out = {field_name: record.get(column, "") for field_name, column in mapping.items() if column}
+    extra = {}
+    for k, v in record.items():
+        if k.startswith("__"):
+            out[k] = v
+        elif k not in used and v not in ("", None):
+            extra[k] = v
+    if extra:
+        out["__extra__"] = extra
     return out
 
 
@@ -193,32 +286,78 @@ def _bool(value, label: str) -> int:
     raise ValueError(f"{label} {value!r} is not yes/no")
 
 
-def clean_asset(record: dict, categories: list[dict], geocoder=None) -> tuple[dict, list[str]]:
-    """Validate one incoming record. Returns (clean asset fields, warnings); raises ValueError."""
+TEXT_FIELDS = (
+    "description",
+    "subcategory",
+    "address",
+    "community",
+    "municipality",
+    "hours_text",
+    "opening_hours",
+    "languages",
+    "accessibility",
+    "eligibility",
+    "cost",
+    "source",
+    "source_url",
+    "notes",
+    "verified_date",
+    "verified_by",
+)
+MAX_TEXT = 5000
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class AssetCheck:
+    """Result of validate_asset(): clean fields (when valid), errors by field, warnings."""
+
+    clean: dict | None
+    errors: dict[str, str]
+    warnings: list[str]
+
+
+def validate_asset(record: dict, categories: list[dict], geocoder=None) -> AssetCheck:
+    """Validate one incoming record (a form or a file row), collecting every field's error.
+
+    Coordinates missing but an address or postal code given: geocoded with `geocoder` (offline
+    by default) and the precision set from what was found.
+    """
     if record.get("__error__"):
-        raise ValueError(record["__error__"])
+        return AssetCheck(None, {"geometry": record["__error__"]}, [])
     rec = {ASSET_ALIASES.get(k, k): v for k, v in record.items() if not k.startswith("__")}
     text = {k: (str(v).strip() if v is not None else "") for k, v in rec.items()}
+    errors: dict[str, str] = {}
     warnings: list[str] = []
     name = text.get("name", "")
     if not name:
-        raise ValueError("name is required")
-    if len(name) > 300:
-        raise ValueError("name is longer than 300 characters")
+        errors["name"] = "name is required"
+    elif len(name) > 300:
+        errors["name"] = "name is longer than 300 characters"
+    category = None
     if not text.get("category"):
-        raise ValueError("category is required")
-    category = resolve_category(text["category"], categories)
-    if category is None:
-        known = ", ".join(c["slug"] for c in categories)
-        raise ValueError(f"unknown category {text['category']!r} (known: {known})")
-    lat = _float(rec.get("latitude"), "latitude")
-    lon = _float(rec.get("longitude"), "longitude")
-    if (lat is None) != (lon is None):
-        raise ValueError("give both latitude and longitude, or neither")
-    if lat is not None and not (-90 <= lat <= 90):
-        raise ValueError(f"latitude {lat} is outside -90..90")
-    if lon is not None and not (-180 <= lon <= 180):
-        raise ValueError(f"longitude {lon} is outside -180..180")
+        errors["category"] = "category is required"
+    else:
+        category = resolve_category(text["category"], categories)
+        if category is None:
+            known = ", ".join(c["slug"] for c in categories)
+            errors["category"] = f"unknown category {text['category']!r} (known: {known})"
+    lat = lon = None
+    try:
+        lat = _float(rec.get("latitude"), "latitude")
+    except ValueError as exc:
+        errors["latitude"] = str(exc)
+    try:
+        lon = _float(rec.get("longitude"), "longitude")
+    except ValueError as exc:
+        errors["longitude"] = str(exc)
+    if "latitude" not in errors and "longitude" not in errors:
+        if (lat is None) != (lon is None):
+            errors["latitude"] = "give both latitude and longitude, or neither"
+        elif lat is not None and not (-90 <= lat <= 90):
+            errors["latitude"] = f"latitude {lat} is outside -90..90"
+        elif lon is not None and not (-180 <= lon <= 180):
+            errors["longitude"] = f"longitude {lon} is outside -180..180"
     postal = text.get("postal_code", "")
     if postal:
         ca = normalise_postal_code(postal)
@@ -227,47 +366,69 @@ def clean_asset(record: dict, categories: list[dict], geocoder=None) -> tuple[di
         elif UK_POSTCODE_RE.match(postal):
             postal = postal.upper()
         else:
-            raise ValueError(f"postal code {postal!r} is not a Canadian (A1A 1A1) or UK postcode")
+            errors["postal_code"] = f"postal code {postal!r} is not a Canadian (A1A 1A1) or UK postcode"
     website = text.get("website", "")
     if website and not re.match(r"^[a-z][a-z0-9+.-]*://", website, re.I):
         website = "https://" + website
     if website and not URL_RE.match(website):
-        raise ValueError(f"website {text['website']!r} is not a web address")
+        errors["website"] = f"website {text['website']!r} is not a web address"
     email = text.get("email", "")
     if email and not EMAIL_RE.match(email):
-        raise ValueError(f"email {email!r} is not an email address")
+        errors["email"] = f"email {email!r} is not an email address"
     phone = text.get("phone", "")
     if phone and len(re.sub(r"\D", "", phone)) < 7:
-        raise ValueError(f"phone {phone!r} has fewer than 7 digits")
+        errors["phone"] = f"phone {phone!r} has fewer than 7 digits"
     precision = text.get("location_precision", "")
     if precision and not is_known_precision(precision):
-        raise ValueError(f"unknown location_precision {precision!r}")
+        errors["location_precision"] = f"unknown location_precision {precision!r}"
+    source_url = text.get("source_url", "")
+    if source_url and not URL_RE.match(source_url):
+        errors["source_url"] = f"source_url {source_url!r} is not a web address (http or https)"
+    if text.get("verified_date") and not DATE_RE.match(text["verified_date"]):
+        errors["verified_date"] = f"verified_date {text['verified_date']!r} is not a date (YYYY-MM-DD)"
+    for key in TEXT_FIELDS:
+        if len(text.get(key, "")) > MAX_TEXT and key not in errors:
+            errors[key] = f"{key} is longer than {MAX_TEXT} characters"
+    confidential = 0
+    try:
+        confidential = _bool(rec.get("confidential", ""), "confidential")
+    except ValueError as exc:
+        errors["confidential"] = str(exc)
+    capacity = None
+    try:
+        capacity = _float(rec.get("capacity"), "capacity")
+        if capacity is not None and capacity < 0:
+            errors["capacity"] = "capacity must not be negative"
+    except ValueError as exc:
+        errors["capacity"] = str(exc)
     precision_source = text.get("precision_source", "")
-    if lat is None and precision == "none":
-        pass  # the file states the location is unknown: keep the asset, unmapped
-    elif lat is None:
-        address = text.get("address", "")
-        if not (address or postal):
-            raise ValueError("give latitude/longitude, or an address or postal code to locate it")
-        found = geocoder.geocode(postal or address) if geocoder else None
-        if found is None and postal and address and geocoder:
-            found = geocoder.geocode(address)
-        if found is not None:
-            lat, lon = round(found.latitude, 6), round(found.longitude, 6)
-            precision = found.raw["precision"]
-            precision_source = f"geocoded offline: {found.raw['source']}"
-            if precision not in ("exact", "address", "postal_code"):
-                warnings.append(f"located only approximately ({precision}) from {found.address!r}")
-        else:
-            precision = "none"
-            warnings.append("could not locate it offline; imported without a point")
-    elif not precision:
-        precision = "exact"
+    location_errors = {"latitude", "longitude", "postal_code", "location_precision"} & set(errors)
+    if not location_errors:
+        if lat is None and precision == "none":
+            pass  # the record states the location is unknown: keep the asset, unmapped
+        elif lat is None:
+            address = text.get("address", "")
+            if not (address or postal):
+                errors["latitude"] = "give latitude/longitude, or an address or postal code to locate it"
+            else:
+                found = geocoder.geocode(postal or address) if geocoder else None
+                if found is None and postal and address and geocoder:
+                    found = geocoder.geocode(address)
+                if found is not None:
+                    lat, lon = round(found.latitude, 6), round(found.longitude, 6)
+                    precision = found.raw["precision"]
+                    precision_source = f"geocoded: {found.raw['source']}"
+                    if precision not in ("exact", "address", "postal_code"):
+                        warnings.append(f"located only approximately ({precision}) from {found.address!r}")
+                else:
+                    precision = "none"
+                    warnings.append("could not locate it offline; imported without a point")
+        elif not precision:
+            precision = "exact"
+    if errors:
+        return AssetCheck(None, errors, warnings)
     if precision == "none":
         lat = lon = None
-    capacity = _float(rec.get("capacity"), "capacity")
-    if capacity is not None and capacity < 0:
-        raise ValueError("capacity must not be negative")
     clean = {
         "external_id": text.get("external_id") or None,
         "name": name,
@@ -280,36 +441,30 @@ def clean_asset(record: dict, categories: list[dict], geocoder=None) -> tuple[di
         "website": website,
         "email": email,
         "phone": phone,
-        "confidential": _bool(rec.get("confidential", ""), "confidential"),
+        "confidential": confidential,
         "capacity": capacity,
     }
-    for key in (
-        "description",
-        "subcategory",
-        "address",
-        "community",
-        "municipality",
-        "hours_text",
-        "opening_hours",
-        "languages",
-        "accessibility",
-        "eligibility",
-        "cost",
-        "source",
-        "source_url",
-        "notes",
-        "verified_date",
-        "verified_by",
-    ):
+    for key in TEXT_FIELDS:
         clean[key] = text.get(key, "")
     known = set(clean) | {"__extra_cells__"}
     extra = {k: v for k, v in rec.items() if k not in known and v not in ("", None)}
+    extra.update(record.get("__extra__") or {})
     if extra:
         clean["extra"] = extra
-    return clean, warnings
+    return AssetCheck(clean, {}, warnings)
 
 
-def import_assets(db: Database, path: str | Path, geocoder=None, default_source: str | None = None) -> ImportReport:
+def clean_asset(record: dict, categories: list[dict], geocoder=None) -> tuple[dict, list[str]]:
+    """Validate one record; returns (clean fields, warnings) or raises ValueError naming every problem."""
+    check = validate_asset(record, categories, geocoder)
+    if check.errors:
+        raise ValueError("; ".join(check.errors.values()))
+    return check.clean, check.warnings
+
+
+def import_assets(
+    db: Database, path: str | Path, geocoder=None, default_source: str | None = None, actor: str = "system"
+) -> ImportReport:
     """Import assets from a CSV or GeoJSON file; bad rows are reported, good rows stored."""
     records, unit = read_records(path)
     categories = store.list_categories(db)
@@ -325,7 +480,7 @@ def import_assets(db: Database, path: str | Path, geocoder=None, default_source:
                 continue
             if not clean["source"] and default_source:
                 clean["source"] = default_source
-            outcome, _ = store.save_asset(db, clean)
+            outcome, _ = store.save_asset(db, clean, actor=actor, action="import")
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.warnings += [(number, w) for w in warnings]
     return report

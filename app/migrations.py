@@ -149,10 +149,83 @@ def m003_reach(db: Database) -> None:
     db["categories"].add_column("threshold_basis", str)
 
 
+@migrations()
+def m004_history(db: Database) -> None:
+    # One row per change of an asset: who, when, what kind, and full before/after snapshots
+    # (JSON objects of the editable fields and status), like HSDS `metadata` but whole-record.
+    db["asset_history"].create(
+        {
+            "id": int,
+            "asset_id": int,
+            "version": int,
+            "action": str,
+            "actor": str,
+            "at": str,
+            "before": str,
+            "after": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"asset_id", "action", "actor", "at"},
+    )
+    db["asset_history"].create_index(["asset_id", "id"])
+
+
+@migrations()
+def m005_suggestions(db: Database) -> None:
+    # Public suggestions (no account needed) waiting for an editor.
+    db["suggestions"].create(
+        {
+            "id": int,
+            "kind": str,  # 'new' or 'edit'
+            "asset_id": int,
+            "payload": str,  # JSON of suggested field values
+            "message": str,
+            "contact": str,
+            "status": str,  # pending, accepted, rejected
+            "reason": str,
+            "created_at": str,
+            "reviewed_by": str,
+            "reviewed_at": str,
+            "result_asset_id": int,
+        },
+        pk="id",
+        not_null={"kind", "payload", "status", "created_at"},
+        defaults={"status": "pending"},
+    )
+    db["suggestions"].create_index(["status", "id"])
+
+
+@migrations()
+def m006_jobs(db: Database) -> None:
+    # Long work (bulk imports, background geocoding) with progress that survives restarts.
+    db["jobs"].create(
+        {
+            "id": int,
+            "kind": str,
+            "status": str,  # pending, running, done, failed, interrupted
+            "total": int,
+            "done": int,
+            "params": str,  # JSON
+            "result": str,  # JSON
+            "error": str,
+            "created_by": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"kind", "status"},
+        defaults={"status": "pending", "total": 0, "done": 0},
+    )
+
+
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
-    return [migrations]
+    from .geocoding import cache_migrations as geocoding
+    from .users import migrations as users
+
+    return [migrations, users, geocoding]
 
 
 def migrate(db: Database) -> None:

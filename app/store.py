@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from difflib import SequenceMatcher
 
+from geopy.distance import geodesic
 from shapely.geometry import shape
 from sqlite_utils import Database
 
 from needs_assessment.geo import sample_points
 
 from . import geojson
-from .errors import NotFound
+from .errors import Conflict, NotFound
 from .migrations import AREA_COLUMNS, ASSET_COLUMNS
 
 # Fields people may set on an asset (everything except bookkeeping).
@@ -206,27 +209,198 @@ def find_matching_asset(db: Database, record: dict) -> dict | None:
     return None
 
 
-def save_asset(db: Database, record: dict) -> tuple[str, int]:
-    """Insert a record, or update the asset it duplicates. Returns (inserted|updated|unchanged, id)."""
-    values = {k: record.get(k) for k in ASSET_FIELDS if k in record}
-    existing = find_matching_asset(db, values)
-    stamp = now_iso()
-    if existing is None:
-        values.update(created_at=stamp, updated_at=stamp, status="active", version=1)
-        if record.get("extra"):
-            values["extra"] = json.dumps(record["extra"], ensure_ascii=False, sort_keys=True)
-        db["assets"].insert(values)
-        return "inserted", int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
-    changed = {
+def _name_key(name: str) -> str:
+    return " ".join(re.findall(r"\w+", (name or "").lower()))
+
+
+def names_similar(a: str, b: str, threshold: float = 0.75) -> bool:
+    """True when two names are alike enough to be the same place (case, punctuation ignored)."""
+    ka, kb = _name_key(a), _name_key(b)
+    if not ka or not kb:
+        return False
+    if ka in kb or kb in ka:
+        return True
+    return SequenceMatcher(None, ka, kb).ratio() >= threshold
+
+
+def possible_duplicates(
+    db: Database, values: dict, exclude_id: int | None = None, radius_m: float = 100.0
+) -> list[dict]:
+    """Active assets with a similar name within radius_m of the point, or with the same postal code."""
+    candidates: dict[int, dict] = {}
+    lat, lon = values.get("latitude"), values.get("longitude")
+    if lat is not None and lon is not None:
+        dlat, dlon = radius_m / 111_000 * 1.5, radius_m / (111_000 * max(math.cos(math.radians(lat)), 0.01)) * 1.5
+        for row in db.query(
+            "SELECT * FROM assets WHERE status = 'active' AND id IN (SELECT id FROM assets_rtree "
+            "WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)",
+            [lon - dlon, lon + dlon, lat - dlat, lat + dlat],
+        ):
+            if geodesic((lat, lon), (row["latitude"], row["longitude"])).meters <= radius_m:
+                candidates[row["id"]] = row
+    if values.get("postal_code"):
+        for row in db.query(
+            "SELECT * FROM assets WHERE status = 'active' AND postal_code = ?", [values["postal_code"]]
+        ):
+            candidates[row["id"]] = row
+    return [
+        row
+        for row_id, row in sorted(candidates.items())
+        if row_id != exclude_id and names_similar(row["name"], values.get("name", ""))
+    ]
+
+
+def snapshot(row: dict) -> dict:
+    """The editable fields and status of an asset row (what history records)."""
+    out = {k: row.get(k) for k in ASSET_FIELDS}
+    out["status"] = row.get("status")
+    out["extra"] = row.get("extra")
+    return out
+
+
+def record_change(
+    db: Database, asset_id: int, version: int, action: str, actor: str, before, after, note: str = ""
+) -> None:
+    """Append one history row (call inside the transaction that made the change)."""
+    db["asset_history"].insert(
+        {
+            "asset_id": asset_id,
+            "version": version,
+            "action": action,
+            "actor": actor,
+            "at": now_iso(),
+            "before": json.dumps(before, ensure_ascii=False, sort_keys=True) if before is not None else None,
+            "after": json.dumps(after, ensure_ascii=False, sort_keys=True) if after is not None else None,
+            "note": note,
+        }
+    )
+
+
+def _changed(existing: dict, values: dict) -> dict:
+    """Fields whose value differs (treating None and '' alike)."""
+    return {
         k: v
         for k, v in values.items()
         if existing.get(k) != v and not (v in (None, "") and existing.get(k) in (None, ""))
     }
-    if not changed:
-        return "unchanged", existing["id"]
-    changed.update(updated_at=stamp, version=existing["version"] + 1)
-    db["assets"].update(existing["id"], changed)
-    return "updated", existing["id"]
+
+
+def create_asset(db: Database, values: dict, actor: str, action: str = "create", note: str = "") -> int:
+    """Insert a new active asset and record it; returns its id."""
+    record = {k: values.get(k) for k in ASSET_FIELDS if k in values}
+    if isinstance(values.get("extra"), dict):
+        record["extra"] = json.dumps(values["extra"], ensure_ascii=False, sort_keys=True)
+    stamp = now_iso()
+    record.update(created_at=stamp, updated_at=stamp, status="active", version=1)
+    with db.atomic():
+        db["assets"].insert(record)
+        asset_id = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
+        record_change(db, asset_id, 1, action, actor, None, snapshot(get_asset(db, asset_id)), note)
+    return asset_id
+
+
+def update_asset(
+    db: Database,
+    asset_id: int,
+    values: dict,
+    actor: str,
+    expected_version: int | None = None,
+    action: str = "edit",
+    note: str = "",
+) -> tuple[bool, dict]:
+    """Change an asset's fields. Returns (changed?, the stored row).
+
+    With expected_version (the version the editor's form was loaded at), a save over somebody
+    else's newer change raises Conflict carrying the current row: nothing is merged silently.
+    """
+    with db.atomic():
+        existing = get_asset(db, asset_id)
+        if expected_version is not None and existing["version"] != expected_version:
+            raise Conflict(
+                f"asset {asset_id} was changed by someone else (now version {existing['version']}, "
+                f"your form was version {expected_version})",
+                existing,
+            )
+        values = {k: v for k, v in values.items() if k in ASSET_FIELDS or k in ("status", "extra")}
+        if isinstance(values.get("extra"), dict):
+            values["extra"] = json.dumps(values["extra"], ensure_ascii=False, sort_keys=True)
+        changed = _changed(existing, values)
+        if not changed:
+            return False, existing
+        new_version = existing["version"] + 1
+        changed.update(updated_at=now_iso(), version=new_version)
+        sets = ", ".join(f'"{k}" = ?' for k in changed)
+        cursor = db.execute(
+            f"UPDATE assets SET {sets} WHERE id = ? AND version = ?",
+            [*changed.values(), asset_id, existing["version"]],
+        )
+        if cursor.rowcount != 1:  # changed between our read and write (another process)
+            raise Conflict(f"asset {asset_id} was changed by someone else", get_asset(db, asset_id))
+        stored = get_asset(db, asset_id)
+        record_change(db, asset_id, new_version, action, actor, snapshot(existing), snapshot(stored), note)
+    return True, stored
+
+
+def save_asset(db: Database, record: dict, actor: str = "system", action: str = "import") -> tuple[str, int]:
+    """Insert a record, or update the asset it duplicates. Returns (inserted|updated|unchanged, id)."""
+    values = {k: record.get(k) for k in ASSET_FIELDS if k in record}
+    if record.get("extra"):
+        values["extra"] = record["extra"]
+    existing = find_matching_asset(db, values)
+    if existing is None:
+        return "inserted", create_asset(db, values, actor, action=action)
+    if existing["status"] != "active":
+        values["status"] = "active"  # re-importing an archived asset brings it back, recorded
+    changed, _ = update_asset(db, existing["id"], values, actor, action=action)
+    return ("updated" if changed else "unchanged"), existing["id"]
+
+
+def archive_asset(db: Database, asset_id: int, actor: str, expected_version: int | None = None, note: str = "") -> dict:
+    """Take an asset off the map and lists (deleting archives; nothing is lost)."""
+    return update_asset(db, asset_id, {"status": "archived"}, actor, expected_version, action="archive", note=note)[1]
+
+
+def unarchive_asset(db: Database, asset_id: int, actor: str) -> dict:
+    return update_asset(db, asset_id, {"status": "active"}, actor, action="unarchive")[1]
+
+
+def asset_history(db: Database, asset_id: int) -> list[dict]:
+    """History rows of an asset, newest first, with before/after decoded and the changed fields."""
+    rows = list(db.query("SELECT * FROM asset_history WHERE asset_id = ? ORDER BY id DESC", [asset_id]))
+    for row in rows:
+        before = json.loads(row["before"]) if row["before"] else {}
+        after = json.loads(row["after"]) if row["after"] else {}
+        row["before"], row["after"] = before, after
+        row["changes"] = [
+            {"field": k, "previous_value": before.get(k), "replacement_value": after.get(k)}
+            for k in sorted(set(before) | set(after))
+            if before.get(k) != after.get(k) and not (before.get(k) in (None, "") and after.get(k) in (None, ""))
+        ]
+    return rows
+
+
+def restore_version(db: Database, asset_id: int, version: int, actor: str, expected_version: int | None = None) -> dict:
+    """Make an earlier version current again (recorded as a new version)."""
+    rows = list(
+        db.query(
+            "SELECT after FROM asset_history WHERE asset_id = ? AND version = ? ORDER BY id DESC LIMIT 1",
+            [asset_id, version],
+        )
+    )
+    if not rows or not rows[0]["after"]:
+        raise NotFound(f"asset {asset_id} has no version {version}")
+    values = json.loads(rows[0]["after"])
+    return update_asset(
+        db, asset_id, values, actor, expected_version, action="restore", note=f"restored version {version}"
+    )[1]
+
+
+def purge_asset(db: Database, asset_id: int, actor: str, note: str = "") -> None:
+    """Delete an asset for good (admins only); its history keeps a final 'purge' row."""
+    with db.atomic():
+        existing = get_asset(db, asset_id)
+        db.execute("DELETE FROM assets WHERE id = ?", [asset_id])
+        record_change(db, asset_id, existing["version"] + 1, "purge", actor, snapshot(existing), None, note)
 
 
 # --- areas ------------------------------------------------------------------------------------

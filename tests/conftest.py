@@ -61,3 +61,46 @@ def empty_db(tmp_path):
     load_categories(database)
     yield database
     database.close()
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(db):
+    """One account per role; returns {role: email}."""
+    from app import store, users
+
+    emails = {}
+    for role in ("admin", "editor", "public"):
+        email = f"{role}@example.org"
+        users.create_user(db, email, PASSWORD, role, store.now_iso())
+        emails[role] = email
+    return emails
+
+
+def csrf_token(client, path="/login") -> str:
+    """The CSRF token of the client's session, read from a page's meta tag."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def sign_in(client, email, password=PASSWORD):
+    token = csrf_token(client)
+    resp = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    return csrf_token(client, "/")
+
+
+@pytest.fixture
+def as_role(app, accounts):
+    """as_role('editor') -> (client signed in with that role, its CSRF token)."""
+
+    def make(role):
+        client = app.test_client()
+        token = sign_in(client, accounts[role])
+        return client, token
+
+    return make

@@ -9,9 +9,10 @@ from threading import Lock
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import analysis, geojson, store
+from .. import analysis, geojson, importers, store
+from ..auth import actor, editor_required
 from ..db import get_db
-from ..errors import InvalidParameter, NotFound
+from ..errors import Conflict, InvalidParameter, NotFound
 from ..params import parse_bbox, parse_categories, parse_choice, parse_query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -177,3 +178,89 @@ def reach_suggest():
         **_analysis_args(request.args),
     )
     return jsonify(report)
+
+
+# --- editing (editors and admins; session cookie + X-CSRFToken header) ------------------------
+
+
+def _validated(body: dict, base: dict | None = None):
+    from ..views.assets import geocoder
+
+    record = {**(base or {}), **{k: v for k, v in body.items() if k not in ("version", "confirm_duplicate")}}
+    check = importers.validate_asset(record, store.list_categories(get_db()), geocoder())
+    if check.errors:
+        return None, (jsonify(error="; ".join(check.errors.values()), fields=check.errors), 400)
+    return check, None
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidParameter("send the asset's fields as a JSON object")
+    return body
+
+
+@bp.post("/assets")
+@editor_required
+def create_asset():
+    """Add an asset. 409 with the likely duplicates unless confirm_duplicate is true."""
+    db = get_db()
+    body = _json_body()
+    check, error = _validated(body)
+    if error:
+        return error
+    dupes = store.possible_duplicates(db, check.clean)
+    if dupes and body.get("confirm_duplicate") is not True:
+        return jsonify(
+            error="this may already be in the inventory; send confirm_duplicate: true to add it anyway",
+            duplicates=[geojson.asset_feature(d) for d in dupes],
+        ), 409
+    asset_id = store.create_asset(db, check.clean, actor())
+    return Response(
+        geojson.dumps(geojson.asset_feature(store.get_asset(db, asset_id), detail=True)),
+        status=201,
+        mimetype="application/geo+json",
+    )
+
+
+@bp.patch("/assets/<int:asset_id>")
+@editor_required
+def patch_asset(asset_id: int):
+    """Change fields; `version` (the version you read) is required: 409 with the current record if stale."""
+    db = get_db()
+    body = _json_body()
+    if not isinstance(body.get("version"), int):
+        raise InvalidParameter("version (the asset version you are changing) is required")
+    row = store.get_asset(db, asset_id)
+    base = {k: row.get(k) for k in store.ASSET_FIELDS}
+    if "latitude" in body or "longitude" in body:
+        base.pop("location_precision", None)  # a new point: precision from the body or 'exact'
+    check, error = _validated(body, base)
+    if error:
+        return error
+    try:
+        store.update_asset(db, asset_id, check.clean, actor(), expected_version=body["version"])
+    except Conflict as exc:
+        current = exc.current or store.get_asset(db, asset_id)
+        return jsonify(
+            error=str(exc), current=geojson.asset_feature(current, detail=True), version=current["version"]
+        ), 409
+    return Response(
+        geojson.dumps(geojson.asset_feature(store.get_asset(db, asset_id), detail=True)),
+        mimetype="application/geo+json",
+    )
+
+
+@bp.delete("/assets/<int:asset_id>")
+@editor_required
+def delete_asset(asset_id: int):
+    """Archive (deleting never destroys: only an admin can purge, from the asset's page)."""
+    db = get_db()
+    version = request.args.get("version")
+    try:
+        row = store.archive_asset(db, asset_id, actor(), expected_version=int(version) if version else None)
+    except ValueError:
+        raise InvalidParameter("version must be a whole number") from None
+    except Conflict as exc:
+        return jsonify(error=str(exc)), 409
+    return jsonify(id=asset_id, status=row["status"], version=row["version"])

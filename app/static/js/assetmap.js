@@ -137,7 +137,11 @@
         if (marker._detailsLoaded) return;
         getJSON(api + "/assets/" + encodeURIComponent(f.id)).then(function (full) {
           marker._detailsLoaded = true;
-          ev.popup.setContent(popupContent(full, categoriesBySlug));
+          var content = popupContent(full, categoriesBySlug);
+          content.appendChild(el("p", { className: "popup-note" }, [
+            el("a", { href: api.replace(/\/api$/, "") + "/assets/" + encodeURIComponent(f.id) + "/suggest", text: "Suggest a correction" })
+          ]));
+          ev.popup.setContent(content);
         }).catch(function (e) { ev.popup.setContent(el("p", { text: "Could not load details: " + e.message })); });
       });
       clusters[cat.slug].addLayer(marker);

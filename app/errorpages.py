@@ -1,0 +1,62 @@
+"""Error responses: JSON for the API, a plain page for people, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .errors import Conflict, InvalidParameter, NotFound
+
+MESSAGES = {
+    400: "Something in the request was not right.",
+    401: "Please sign in first.",
+    403: "Your account may not do this. Ask an administrator if you need to.",
+    404: "There is nothing at this address.",
+    405: "This address does not accept that kind of request.",
+    409: "This was changed by someone else in the meantime.",
+    413: "The file is too large.",
+    429: "Too many attempts. Please wait a little and try again.",
+    500: "Something went wrong on our side. Nothing you entered was saved; please try again.",
+}
+
+
+def _respond(status: int, message: str):
+    if request.path.startswith("/api/") or request.path.startswith("/hsds/"):
+        return jsonify(error=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return _respond(
+            400,
+            "This form could not be accepted: its security token is missing or out of date "
+            "(the page may have been open from an earlier session). Go back, reload the page and send it again; "
+            "copy anything long you typed before reloading.",
+        )
+
+    @app.errorhandler(InvalidParameter)
+    def _invalid(exc):
+        return _respond(400, str(exc))
+
+    @app.errorhandler(NotFound)
+    def _missing(exc):
+        return _respond(404, str(exc))
+
+    @app.errorhandler(Conflict)
+    def _conflict(exc):
+        return _respond(409, str(exc))
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        limit = app.config["MAX_UPLOAD_MB"]
+        return _respond(
+            413,
+            f"The file is larger than {limit} MB. Split it into smaller files, or ask an administrator to raise ASSETMAP_MAX_UPLOAD_MB.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        return _respond(exc.code or 500, MESSAGES.get(exc.code, exc.description or "Error"))

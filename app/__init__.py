@@ -35,6 +35,18 @@ def safe_href(url: str | None) -> str | None:
     return None
 
 
+WEAK_SECRETS = {"dev", "development", "secret", "changeme", "change-me", "test", "default", "password"}
+
+
+def check_production_secret(key: str | None) -> None:
+    """Refuse to run in production without a long, random ASSETMAP_SECRET_KEY."""
+    if not key or len(key) < 32 or key.lower() in WEAK_SECRETS or len(set(key)) < 8:
+        raise RuntimeError(
+            "In production ASSETMAP_SECRET_KEY must be set to a long random value (at least 32 characters), e.g. "
+            "export ASSETMAP_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app; configuration from ASSETMAP_* variables, then test_config."""
     app = Flask(
@@ -43,9 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
     )
     app.config.update(settings.defaults())
-    app.config.update(settings.from_env())
+    from_env = settings.from_env()
+    app.config.update(from_env)
     if test_config:
         app.config.update(test_config)
+    if app.config.get("PRODUCTION"):
+        check_production_secret(app.config.get("SECRET_KEY"))
+        if "SECURE_COOKIES" not in from_env and "SECURE_COOKIES" not in (test_config or {}):
+            app.config["SECURE_COOKIES"] = True
     if not app.config.get("DATABASE"):
         app.config["DATABASE"] = str(Path(app.instance_path) / "assetmap.db")
     if not app.config.get("SECRET_KEY"):
@@ -59,15 +76,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
     )
 
-    from . import auth, cli, db, errorpages
-    from .views import admin, api, assets, imports, maps, suggestions
+    from . import auth, cli, db, errorpages, security
+    from .views import admin, api, assets, imports, maps, ops, suggestions
     from .views import auth as auth_views
 
     db.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     errorpages.init_app(app)
-    for blueprint in (maps.bp, api.bp, auth_views.bp, assets.bp, imports.bp, suggestions.bp, admin.bp):
+    security.init_app(app)
+    for blueprint in (maps.bp, api.bp, auth_views.bp, assets.bp, imports.bp, suggestions.bp, admin.bp, ops.bp):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session
     return app

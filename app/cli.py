@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import demo, importers, store, users
+from . import backup, demo, importers, store, users
 from .db import init_db
 from .errors import Conflict, InvalidParameter
 from .geocoding import OfflineGeocoder
@@ -108,6 +108,40 @@ def create_user_command(email, role, password):
     click.echo(f"Created {user['email']} ({user['role']}).")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--keep", type=int, default=None, help="Keep only the newest N backups in DIRECTORY.")
+def backup_command(directory, keep):
+    """Consistent online copy of the database into DIRECTORY (safe while the app serves writes)."""
+    try:
+        path = backup.backup(current_app.config["DATABASE"], directory, keep=keep)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes, integrity ok).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(file, yes):
+    """Replace the database with a backup FILE, after checking it (the current one is kept aside)."""
+    db_path = current_app.config["DATABASE"]
+    check = backup.integrity(file)
+    if check != "ok":
+        raise click.ClickException(f"{file} cannot be restored: {check}. Nothing was changed.")
+    if not yes:
+        click.confirm(f"Replace the contents of {db_path} with {file}?", abort=True)
+    safety_dir = Path(current_app.instance_path) / "backups"
+    try:
+        safety = backup.restore(file, db_path, safety_dir)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    init_db(db_path)  # an older backup gets any newer migrations
+    click.echo(f"Restored {file} into {db_path}. The previous database is kept at {safety}.")
+
+
 def init_app(app) -> None:
     for command in (
         init_db_command,
@@ -115,6 +149,8 @@ def init_app(app) -> None:
         import_assets_command,
         import_areas_command,
         create_user_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"store": store})

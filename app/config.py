@@ -43,6 +43,12 @@ SETTINGS = [
     ),
     Setting("MAP_CENTER", "45.12,-79.35", "Initial map centre as 'lat,lon' (Leaflet order)."),
     Setting("MAP_ZOOM", 9, "Initial map zoom level.", int),
+    Setting(
+        "PRODUCTION",
+        False,
+        "1 in production (scripts/serve --production): requires a real secret key, Secure cookies by default.",
+        _flag,
+    ),
     Setting("SECURE_COOKIES", False, "1 to send session cookies over HTTPS only (always on in production).", _flag),
     Setting("TRUST_PROXY", False, "1 when behind a reverse proxy that sets X-Forwarded-For (for rate limits).", _flag),
     Setting(

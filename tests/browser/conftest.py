@@ -93,10 +93,8 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A page that may reach only the app; blocked URLs and JS errors are collected."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def _page(browser, live_server, **context_args):
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **context_args})
     pg = context.new_page()
     pg.blocked = []
     pg.errors = []
@@ -112,6 +110,27 @@ def page(browser, live_server):
     pg.route("**/*", route)
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.console_errors = []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    return context, pg
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page that may reach only the app; blocked URLs and JS errors are collected.
+
+    The test's own probes (wait_for_function) need eval, which our Content-Security-Policy
+    forbids, so this context bypasses CSP; `strict_page` enforces it.
+    """
+    context, pg = _page(browser, live_server, bypass_csp=True)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    """Like `page`, with the app's Content-Security-Policy enforced."""
+    context, pg = _page(browser, live_server)
     yield pg
     context.close()
 

@@ -74,7 +74,8 @@ def backup(db_path: str | Path, directory: str | Path, progress=None, keep: int 
         raise BackupError(f"the copy failed its integrity check: {check}")
     partial.rename(final)
     if keep:
-        for old in sorted(directory.glob("assetmap-*.db"))[:-keep]:
+        # Newest by modification time (names tie within one second).
+        for old in sorted(directory.glob("assetmap-*.db"), key=lambda p: p.stat().st_mtime_ns)[:-keep]:
             old.unlink()
     return final
 

@@ -77,6 +77,7 @@ def asset_feature(row: dict, *, detail: bool = False) -> dict:
             CONFIDENTIAL_WORDS if row.get("confidential") else describe(row.get("location_precision", "none"))
         )
         props["status"] = row.get("status")
+        props["version"] = row.get("version")
         if row.get("confidential"):
             props["address"] = ""
     return {

@@ -10,6 +10,8 @@ was interrupted (its process died) and can be resumed.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import threading
 import traceback
 from datetime import UTC, datetime
@@ -51,11 +53,33 @@ def get_job(db: Database, job_id: int) -> dict:
     job = rows[0]
     job["params"] = json.loads(job["params"] or "{}")
     job["result"] = json.loads(job["result"] or "{}")
-    if job["status"] == "running":
-        age = (datetime.now(UTC) - datetime.fromisoformat(job["updated_at"])).total_seconds()
-        if age > STALE_AFTER_S:
-            job["status"] = "interrupted"
+    if job["status"] == "running" and (not _owner_alive(job.get("owner")) or _age_s(job) > STALE_AFTER_S):
+        job["status"] = "interrupted"
     return job
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    """False when the job's process, on this host, no longer exists (killed, crashed, restarted)."""
+    if not owner or ":" not in owner:
+        return True  # unknown: rely on the heartbeat
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+def _age_s(job: dict) -> float:
+    return (datetime.now(UTC) - datetime.fromisoformat(job["updated_at"])).total_seconds()
 
 
 def list_jobs(db: Database, kind: str | None = None, limit: int = 20) -> list[dict]:
@@ -91,7 +115,7 @@ def run_import(db_path: str, job_id: int, geocoder=None) -> dict:
         result.setdefault("precision", {})
         categories = store.list_categories(db)
         actor = f"import of {params.get('original_name', 'a file')} by {job['created_by']}"
-        _save_progress(db, job_id, status="running", total=len(table.records))
+        _save_progress(db, job_id, status="running", total=len(table.records), owner=_owner())
         start = job["done"]
         for offset in range(start, len(table.records), BATCH):
             batch = table.records[offset : offset + BATCH]
@@ -178,7 +202,7 @@ def run_geocode(db_path: str, job_id: int, geocoder) -> dict:
         result.setdefault("improved", 0)
         result.setdefault("unchanged", 0)
         result.setdefault("precision", {})
-        _save_progress(db, job_id, status="running", total=len(ids))
+        _save_progress(db, job_id, status="running", total=len(ids), owner=_owner())
         for n, asset_id in enumerate(ids[job["done"] :], start=job["done"] + 1):
             row = store.get_asset(db, asset_id)
             query = ", ".join(

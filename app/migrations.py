@@ -219,6 +219,12 @@ def m006_jobs(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_job_owner(db: Database) -> None:
+    # host:pid of the process running a job, so a dead process is noticed at once.
+    db["jobs"].add_column("owner", str)
+
+
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""

@@ -1,0 +1,234 @@
+"""Security suite: stored XSS in every text field on every page, CSRF on every form, injection strings
+in every query parameter. Exact outcomes, not just "no crash"."""
+
+import json
+import re
+
+import pytest
+
+from app import store
+from tests.test_accounts import WRITE_ROUTES
+
+XSS = "<img src=x onerror=alert(1)>\"'><script>alert(2)</script>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;&#34;&#39;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"
+TEXT_FIELDS = [
+    "name",
+    "description",
+    "subcategory",
+    "address",
+    "community",
+    "municipality",
+    "hours_text",
+    "opening_hours",
+    "languages",
+    "accessibility",
+    "eligibility",
+    "cost",
+    "source",
+    "notes",
+    "verified_by",
+]
+
+
+@pytest.fixture
+def xss_asset(db):
+    values = {f: f"{f}:{XSS}" for f in TEXT_FIELDS}
+    values.update(
+        category="food",
+        latitude=45.5,
+        longitude=-79.1,
+        location_precision="exact",
+        confidential=0,
+        phone=f"705-555-0100 {XSS}",
+        website="javascript:alert(3)",
+        source_url="javascript:alert(4)",
+        email="x@example.org",
+    )
+    asset_id = store.create_asset(db, values, f"actor {XSS}")
+    store.update_asset(db, asset_id, {"notes": f"second {XSS}"}, f"actor {XSS}")
+    db["suggestions"].insert(
+        {
+            "kind": "new",
+            "payload": json.dumps({"name": XSS, "category": "food"}),
+            "message": XSS,
+            "contact": "a@example.org",
+            "status": "pending",
+            "created_at": store.now_iso(),
+        }
+    )
+    db["suggestions"].insert(
+        {
+            "kind": "new",
+            "payload": json.dumps({"name": XSS}),
+            "message": XSS,
+            "status": "rejected",
+            "reason": XSS,
+            "created_at": store.now_iso(),
+            "reviewed_by": XSS,
+        }
+    )
+    return asset_id
+
+
+def assert_escaped(html: str, where: str):
+    assert "<script>alert(2)</script>" not in html, where
+    assert "<img src=x onerror" not in html, where
+    assert 'href="javascript:' not in html.lower(), where
+
+
+def test_xss_in_every_field_on_every_page(as_role, xss_asset, db):
+    editor, _ = as_role("editor")
+    admin, _ = as_role("admin")
+    pages = {
+        editor: [
+            "/",
+            "/sources",
+            f"/assets/{xss_asset}/edit",
+            f"/assets/{xss_asset}/history",
+            "/assets",
+            "/assets?q=name",
+            "/assets/stale",
+            "/moderation",
+            "/moderation?status=rejected",
+            "/moderation/1",
+            f"/assets/{xss_asset}/suggest",
+            "/reach?category=food&include_imprecise=1",
+            "/imports",
+        ],
+        admin: ["/admin/users", "/admin/categories"],
+    }
+    seen_escaped = 0
+    for client, paths in pages.items():
+        for path in paths:
+            resp = client.get(path)
+            assert resp.status_code == 200, path
+            html = resp.get_data(as_text=True)
+            assert_escaped(html, path)
+            seen_escaped += ESCAPED in html or "&lt;script&gt;alert(2)&lt;/script&gt;" in html
+    assert seen_escaped >= 9  # the payload really was on those pages, as text
+
+
+def test_xss_in_json_is_data_not_markup(client, xss_asset):
+    doc = client.get(f"/api/assets/{xss_asset}").get_json(force=True)
+    assert doc["properties"]["name"] == f"name:{XSS}"  # returned verbatim as JSON data; the map inserts it as text
+    assert (
+        doc["properties"]["website"] == "javascript:alert(3)"
+    )  # stored as given; never made a link (see assetmap.js safeHref)
+    listing = client.get("/api/assets?q=name").get_data(as_text=True)
+    assert "\\u003c" in listing or XSS.replace('"', '\\"') in listing
+
+
+def test_category_config_is_safe_in_script_context(client, db):
+    db["categories"].insert(
+        {
+            "slug": "x",
+            "label": "</script><script>alert(5)</script>",
+            "colour": "#000000",
+            "symbol": "<",
+            "sort_order": 99,
+        }
+    )
+    html = client.get("/").get_data(as_text=True)
+    assert "</script><script>alert(5)" not in html
+
+
+# --- CSRF ---------------------------------------------------------------------------------------
+
+
+FORM_POSTS = [r for r in WRITE_ROUTES if r[0] == "POST"] + [
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("POST", "/suggest"),
+    ("POST", "/assets/1/suggest"),
+]
+
+
+@pytest.mark.parametrize("method, path", FORM_POSTS)
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_every_form_needs_a_valid_csrf_token(as_role, method, path, token):
+    client, _ = as_role("admin")
+    data = {"csrf_token": token} if token else {}
+    resp = client.open(path, method=method, data=data)
+    assert resp.status_code == 400
+    assert "security token is missing or out of date" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, path", [r for r in WRITE_ROUTES if r[1].startswith("/api/")])
+def test_editing_api_needs_the_csrf_header(as_role, method, path):
+    client, _ = as_role("admin")
+    resp = client.open(path, method=method, json={"version": 1}, headers={"X-CSRFToken": "forged"})
+    assert resp.status_code == 400
+    assert resp.get_json() == {"error": resp.get_json()["error"]} and "security token" in resp.get_json()["error"]
+
+
+# --- injection strings in every query parameter --------------------------------------------------
+
+INJECTIONS = [
+    "' OR 1=1 --",
+    '"; DROP TABLE assets; --',
+    "1; SELECT * FROM users",
+    'NEAR("a" "b")',
+    '"unbalanced',
+    "*",
+    "a OR b",
+    "-food",
+    "^x",
+    "name:x",
+    "%",
+    "_",
+    "\\",
+    "' UNION SELECT password_hash FROM users --",
+    "\x00",
+    "../../etc/passwd",
+]
+GET_PARAMS = {
+    "/api/assets": ["q", "bbox", "category", "mapped"],
+    "/api/areas": ["level"],
+    "/api/reach": ["category", "threshold_m", "circuity", "include_imprecise", "level", "format"],
+    "/api/access": ["category", "catchment_m", "method"],
+    "/api/reach/suggest": ["category", "weight"],
+    "/reach": ["category", "threshold_km", "circuity"],
+    "/assets": ["q", "category", "status"],
+    "/assets/stale": ["months"],
+    "/moderation": ["status"],
+    "/assets/geocode": ["q"],
+}
+
+
+@pytest.mark.parametrize("path", sorted(GET_PARAMS))
+def test_injection_strings_in_every_parameter(as_role, db, path):
+    client, _ = as_role("editor")
+    before = (db["assets"].count, db["users"].count)
+    for param in GET_PARAMS[path]:
+        for value in INJECTIONS:
+            resp = client.get(path, query_string={param: value})
+            assert resp.status_code in (200, 400), (path, param, value, resp.status_code)
+            body = resp.get_data(as_text=True)
+            assert "scrypt:" not in body  # no password hash ever leaks (messages may echo the input)
+    assert (db["assets"].count, db["users"].count) == before
+
+
+def test_fts_injection_matches_literally(client, db):
+    store.create_asset(
+        db, {"name": "O'Brien OR Hall", "category": "recreation", "location_precision": "none", "confidential": 0}, "t"
+    )
+    names = [
+        f["properties"]["name"]
+        for f in client.get("/api/assets", query_string={"q": "O'Brien OR"}).get_json(force=True)["features"]
+    ]
+    assert names == ["O'Brien OR Hall"]  # OR is a word here, not an operator
+    assert client.get("/api/assets", query_string={"q": "NOT"}).status_code == 200
+
+
+def test_login_next_parameter_is_not_reflected(client):
+    html = client.get("/login?next=" + '"><script>alert(1)</script>').get_data(as_text=True)
+    assert_escaped(html, "/login")
+
+
+def test_error_pages_escape_their_message(client):
+    resp = client.get("/api/reach", query_string={"category": "<script>alert(1)</script>"})
+    assert resp.status_code == 400 and resp.mimetype == "application/json"
+    page = client.get("/reach", query_string={"threshold_km": "<script>alert(1)</script>"})
+    assert page.status_code == 400
+    assert_escaped(page.get_data(as_text=True), "/reach")
+    assert re.search(r"threshold must be a number of kilometres, not &#39;&lt;script&gt;", page.get_data(as_text=True))

@@ -58,11 +58,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
     )
 
-    from . import cli, db
-    from .views import api, maps
+    from . import cli, db, i18n
+    from .views import api, errors, finder, maps
 
     db.init_app(app)
     cli.init_app(app)
+    i18n.init_app(app, str(ROOT / "translations"))
+    errors.init_app(app)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(finder.bp)
+    app.register_blueprint(finder.api_bp)
     return app

@@ -31,6 +31,8 @@ SETTINGS = [
     ),
     Setting("MAP_CENTER", "45.12,-79.35", "Initial map centre as 'lat,lon' (Leaflet order)."),
     Setting("MAP_ZOOM", 9, "Initial map zoom level.", int),
+    Setting("TIMEZONE", "America/Toronto", "Time zone of the data: 'open now' and open_at times without a zone."),
+    Setting("HOLIDAYS", "CA-ON", "Country[-subdivision] whose holidays make weekly opening hours 'not known'."),
 ]
 
 

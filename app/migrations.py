@@ -152,7 +152,9 @@ def m003_reach(db: Database) -> None:
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
-    return [migrations]
+    from .finder_migrations import migrations as finder
+
+    return [migrations, finder]
 
 
 def migrate(db: Database) -> None:

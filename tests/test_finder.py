@@ -4,6 +4,7 @@ import io
 import json
 import random
 import re
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -492,7 +493,7 @@ def pdf_text(data: bytes) -> tuple[int, str]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    return len(reader.pages), " ".join(p.extract_text() for p in reader.pages)
+    return len(reader.pages), unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages))
 
 
 def test_handout_pdf_one_page_with_names_and_note(client, db):

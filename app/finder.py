@@ -21,6 +21,7 @@ covers all the data, and with FTS5 (`assets_fts`) for text.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
@@ -43,6 +44,7 @@ INITIAL_RADIUS_M = 2_000.0
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_IDS = 8  # a handout fits one printed page
+DIRECT_TEXT_MATCHES = 5_000  # text matches up to this many are ranked without the R*Tree
 LATLON_RE = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 COST_CHOICES = {"free": ("free",), "low": ("free", "low")}
 OPEN_NOW = "now"
@@ -206,8 +208,8 @@ def parse_ids(values: Sequence[str], max_ids: int = MAX_IDS) -> list[int]:
 # --- search -----------------------------------------------------------------------------------
 
 
-def _sql_filters(filters: Filters) -> tuple[str, list] | None:
-    found = store.asset_filter(categories=filters.categories, q=filters.q)
+def _sql_filters(filters: Filters, *, text: bool = True) -> tuple[str, list] | None:
+    found = store.asset_filter(categories=filters.categories, q=filters.q if text else None)
     if found is None:
         return None
     where, params = found
@@ -301,7 +303,18 @@ def search(
     is_open = _open_filter(filters, zone, region)
     ranked: list[tuple[float, int]] = []  # (rank_m, id)
     if origin is not None:
-        ranked, result.radius_m, result.stats = _ranked(db, origin, where, params, limit, is_open)
+        text_ids = None
+        if filters.q:
+            # One FTS5 match per search (not one per widening box); few matches are ranked directly.
+            match = [store.fts_query(filters.q)]
+            text_ids = {r[0] for r in db.execute("SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?", match)}
+        located_where, located_params = _sql_filters(filters, text=False)
+        if text_ids is not None and len(text_ids) <= DIRECT_TEXT_MATCHES:
+            ranked, result.stats = _ranked_ids(db, origin, located_where, located_params, text_ids, is_open)
+        else:
+            ranked, result.radius_m, result.stats = _ranked(
+                db, origin, located_where, located_params, limit, is_open, text_ids
+            )
         ranked.sort()
         result.more = len(ranked) > limit
         ranked = ranked[:limit]
@@ -343,7 +356,23 @@ def search(
     return result
 
 
-def _ranked(db, origin: Origin, where: str, params: list, limit: int, is_open) -> tuple[list, float, dict]:
+def _ranked_ids(db, origin: Origin, where: str, params: list, ids: set[int], is_open) -> tuple[list, dict]:
+    """Rank the located rows among a small set of ids (text matches): all their distances at once."""
+    if not ids:
+        return [], {"rounds": 0, "candidates": 0}
+    rows = db.execute(
+        f"""SELECT id, latitude, longitude, opening_hours FROM assets WHERE {where} AND {LOCATED_SQL}
+        AND id IN (SELECT value FROM json_each(?))""",
+        params + [json.dumps(sorted(ids))],
+    ).fetchall()
+    dists = distances_m(origin.latitude, origin.longitude, [r[1] for r in rows], [r[2] for r in rows])
+    ranked = [(float(d), r[0]) for r, d in zip(rows, dists, strict=True) if is_open(r[3])]
+    return ranked, {"rounds": 1, "candidates": len(rows)}
+
+
+def _ranked(
+    db, origin: Origin, where: str, params: list, limit: int, is_open, text_ids: set[int] | None = None
+) -> tuple[list, float, dict]:
     extent = data_extent(db)
     radius = INITIAL_RADIUS_M
     seen: dict[int, float | None] = {}
@@ -356,14 +385,15 @@ def _ranked(db, origin: Origin, where: str, params: list, limit: int, is_open) -
             AND id IN (SELECT id FROM assets_rtree WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)""",
             params + [box[0] - 1e-4, box[2] + 1e-4, box[1] - 1e-4, box[3] + 1e-4],
         ).fetchall()
-        fresh = [r for r in rows if r[0] not in seen]
+        fresh = [r for r in rows if r[0] not in seen and (text_ids is None or r[0] in text_ids)]
         dists = distances_m(origin.latitude, origin.longitude, [r[1] for r in fresh], [r[2] for r in fresh])
         for r, d in zip(fresh, dists, strict=True):
             seen[r[0]] = float(d) if is_open(r[3]) else None
         inside = sum(1 for d in seen.values() if d is not None and d <= radius)
         if extent is None or inside > limit or _covers(box, extent):
             break
-        radius *= 2
+        # Grow by the area the matches seen so far suggest (x2 to x8), so sparse filters need few rounds.
+        radius *= min(8.0, max(2.0, 1.25 * math.sqrt((limit + 1) / max(inside, 0.5))))
     # Points beyond the inscribed circle may be missing from `seen`, but at least limit + 1 points
     # inside it rank before all of them, so the first `limit` are exact either way.
     ranked = [(d, i) for i, d in seen.items() if d is not None]

@@ -21,5 +21,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 # Message catalogues (translations/*/LC_MESSAGES/*.po -> .mo); fast, so done on every run.
-.venv/bin/pybabel compile --use-fuzzy -d translations >/dev/null
+.venv/bin/pybabel -q compile -d translations
 export PATH="$ROOT/.venv/bin:$PATH"

@@ -76,16 +76,28 @@ def create_app(test_config: dict | None = None) -> Flask:
         "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
     )
 
-    from . import auth, cli, db, errorpages, security
-    from .views import admin, api, assets, imports, maps, ops, suggestions
+    from . import auth, cli, db, errorpages, i18n, security
+    from .views import admin, api, assets, finder, imports, maps, ops, suggestions
     from .views import auth as auth_views
 
     db.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
+    i18n.init_app(app, str(ROOT / "translations"))
     errorpages.init_app(app)
     security.init_app(app)
-    for blueprint in (maps.bp, api.bp, auth_views.bp, assets.bp, imports.bp, suggestions.bp, admin.bp, ops.bp):
+    for blueprint in (
+        maps.bp,
+        api.bp,
+        finder.bp,
+        finder.api_bp,
+        auth_views.bp,
+        assets.bp,
+        imports.bp,
+        suggestions.bp,
+        admin.bp,
+        ops.bp,
+    ):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session
     return app

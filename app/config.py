@@ -59,7 +59,8 @@ SETTINGS = [
     ),
     Setting("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org", "Nominatim server to use when online geocoding is on."),
     Setting("MAX_UPLOAD_MB", 20, "Largest file accepted by the browser import, in megabytes.", int),
-    Setting("TIMEZONE", "America/Toronto", "Time zone of the community (opening hours, dates)."),
+    Setting("TIMEZONE", "America/Toronto", "Time zone of the data: 'open now' and open_at times without a zone."),
+    Setting("HOLIDAYS", "CA-ON", "Country[-subdivision] whose holidays make weekly opening hours 'not known'."),
 ]
 
 

@@ -23,6 +23,7 @@ from sqlite_utils import Database, Migrations
 POSTAL_CODE_RE = re.compile(r"\b([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)\b", re.I)
 FSA_RE = re.compile(r"^\s*([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s*$", re.I)
 GEONAMES_ATTRIBUTION = "Postal code locations © GeoNames (geonames.org), CC BY 4.0"
+_PROVINCE_WORDS = {"on", "ont", "ontario", "canada", "ca"}
 
 
 def normalise_postal_code(text: str) -> str | None:
@@ -48,8 +49,16 @@ def _postalcodes_db_path() -> Path:
 class OfflineGeocoder(Geocoder):
     """Geocode postal codes, FSAs and community names without any network access."""
 
-    def __init__(self, gazetteer_path: str | Path | None = None, postalcodes_path: str | Path | None = None):
+    def __init__(
+        self,
+        gazetteer_path: str | Path | None = None,
+        postalcodes_path: str | Path | None = None,
+        region_center: tuple[float, float] | None = None,
+    ):
+        """region_center (lat, lon) picks between places of the same name in different provinces."""
         super().__init__()
+        self._region_center = region_center
+        self._places: dict[str, list[tuple]] | None = None
         self._gazetteer: dict[str, dict] = {}
         if gazetteer_path and Path(gazetteer_path).exists():
             with open(gazetteer_path, newline="", encoding="utf-8") as fh:
@@ -63,6 +72,10 @@ class OfflineGeocoder(Geocoder):
             uri = f"file:{self._postalcodes_path}?mode=ro&immutable=1"
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         return self._conn.execute(sql, params).fetchone()
+
+    def _lookup_all(self, sql: str) -> list[tuple]:
+        self._lookup("SELECT 1", ())
+        return self._conn.execute(sql).fetchall()
 
     def geocode(self, query: str, *, exactly_one: bool = True, timeout=None):  # noqa: ARG002 (geopy signature)
         """Return a Location for a postal code, FSA or community name, or None when unknown."""
@@ -104,6 +117,42 @@ class OfflineGeocoder(Geocoder):
         for name, row in sorted(self._gazetteer.items(), key=lambda kv: -len(kv[0])):
             if re.search(rf"\b{re.escape(name)}\b", folded):
                 return self._gazetteer_location(row)
+        return self._place(query)
+
+    def _place(self, query: str) -> Location | None:
+        """A place named in GeoNames' postal code table ("Port Carling", "12 Main St, Bala, ON").
+
+        The point is the mean of the place's postal code points. A place served only by rural
+        codes (second character 0) gets precision 'rural_postal_code': its point can be far off.
+        When a name exists in several provinces, the one nearest `region_center` wins.
+        """
+        if self._places is None:
+            self._places = {}
+            rows = self._lookup_all(
+                """SELECT name, province, AVG(latitude), AVG(longitude), COUNT(*),
+                SUM(substr(code, 2, 1) = '0') FROM PostalCodes GROUP BY name, province"""
+            )
+            for name, province, lat, lon, n, rural in rows:
+                self._places.setdefault(_fold(name), []).append((name, province, lat, lon, n == rural))
+        parts = [p for p in (_fold(x) for x in query.split(",")) if p]
+        parts = [p for p in parts if p not in _PROVINCE_WORDS]
+        for candidate in [" ".join(parts)] + parts[::-1]:
+            found = self._places.get(candidate)
+            if not found:
+                continue
+            if self._region_center is not None:
+                clat, clon = self._region_center
+                found = sorted(found, key=lambda f: (f[2] - clat) ** 2 + ((f[3] - clon) * 0.7) ** 2)
+            name, province, lat, lon, rural = found[0]
+            return Location(
+                f"{name}, {province}",
+                (round(lat, 5), round(lon, 5)),
+                {
+                    "precision": "rural_postal_code" if rural else "community",
+                    "source": GEONAMES_ATTRIBUTION,
+                    "community": name,
+                },
+            )
         return None
 
     @staticmethod

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from needs_assessment.precision import is_known as is_known_precision
 
-from . import store
+from . import store, supports
 from .geocoding import normalise_postal_code
 
 # Accepted spellings of our columns in incoming files (lowercased, spaces/dashes as underscores).
@@ -446,6 +446,7 @@ def validate_asset(record: dict, categories: list[dict], geocoder=None) -> Asset
     }
     for key in TEXT_FIELDS:
         clean[key] = text.get(key, "")
+    clean.update(supports.clean_fields(text))  # finder attributes; derives opening_hours from hours_text
     known = set(clean) | {"__extra_cells__"}
     extra = {k: v for k, v in rec.items() if k not in known and v not in ("", None)}
     extra.update(record.get("__extra__") or {})

@@ -228,10 +228,11 @@ def m007_job_owner(db: Database) -> None:
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
+    from .finder_migrations import migrations as finder
     from .geocoding import cache_migrations as geocoding
     from .users import migrations as users
 
-    return [migrations, users, geocoding]
+    return [migrations, users, geocoding, finder]
 
 
 def migrate(db: Database) -> None:

@@ -18,9 +18,11 @@ from needs_assessment.geo import sample_points
 from . import geojson
 from .errors import Conflict, NotFound
 from .migrations import AREA_COLUMNS, ASSET_COLUMNS
+from .supports import FINDER_COLUMNS
 
 # Fields people may set on an asset (everything except bookkeeping).
 ASSET_FIELDS = [c for c in ASSET_COLUMNS if c not in {"id", "status", "version", "created_at", "updated_at", "extra"}]
+ASSET_FIELDS += list(FINDER_COLUMNS)
 
 AREA_COLUMNS_SET = frozenset(AREA_COLUMNS)
 

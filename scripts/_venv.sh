@@ -20,4 +20,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e "$spec"
   echo "$want" > "$stamp"
 fi
+# Message catalogues (translations/*/LC_MESSAGES/*.po -> .mo); fast, so done on every run.
+.venv/bin/pybabel -q compile -d translations
 export PATH="$ROOT/.venv/bin:$PATH"

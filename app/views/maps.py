@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_babel import gettext
 
 from needs_assessment.precision import PRECISION_WORDS
 
 from .. import analysis, store
 from ..db import get_db
 from ..errors import InvalidParameter
+from ..i18n import category_label
 from ..maps import build_map
 
 bp = Blueprint("maps", __name__)
@@ -23,7 +25,7 @@ def choropleth_options(db, level: str) -> list[dict]:
     options = [
         {
             "key": "population_density_km2",
-            "label": "Population density (people per km²)",
+            "label": gettext("Population density (people per km²)"),
             "scheme": "quantile",
             "palette": "blues",
         }
@@ -31,20 +33,20 @@ def choropleth_options(db, level: str) -> list[dict]:
     indicators = store.list_indicators(db)
     keys = {i["key"] for i in indicators}
     for ind in indicators:
-        key = ind["key"]
+        key, label, unit = ind["key"], ind["label"], ind["unit"]
         if key.startswith("pop_density") or f"{key}_quintile" in keys or not re.fullmatch(r"[a-z0-9_]+", key):
             continue
         present = db.execute(f'SELECT COUNT("{key}") FROM areas WHERE level = ?', [level]).fetchone()[0]
         if not present:
             continue
         if key.endswith("_quintile"):
-            options.append({"key": key, "label": ind["label"], "scheme": "quintile", "palette": "reds"})
+            options.append({"key": key, "label": gettext(label), "scheme": "quintile", "palette": "reds"})
         else:
-            unit = f" ({ind['unit']})" if ind["unit"] else ""
+            unit = f" ({gettext(unit)})" if unit else ""
             options.append(
                 {
                     "key": key,
-                    "label": ind["label"] + unit,
+                    "label": gettext(label) + unit,
                     "scheme": "quantile",
                     "palette": SCHEME_PALETTES.get(ind["direction"], "blues"),
                 }
@@ -77,7 +79,10 @@ def index():
     api_base = url_for("api.categories").rsplit("/", 1)[0]
     config = {
         "api": api_base,
-        "categories": [{k: c[k] for k in ("slug", "label", "colour", "symbol", "asset_count")} for c in categories],
+        "categories": [
+            {**{k: c[k] for k in ("slug", "colour", "symbol", "asset_count")}, "label": category_label(c)}
+            for c in categories
+        ],
         "areaLevel": area_level,
         "outlineLevel": outline_level,
         "choropleth": choropleth_options(db, area_level) if area_level else [],
@@ -152,7 +157,9 @@ def reach_page():
         "api": url_for("api.categories").rsplit("/", 1)[0],
         "areaLevel": report["level"],
         "category": category,
-        "categories": [{k: c[k] for k in ("slug", "label", "colour", "symbol")} for c in categories],
+        "categories": [
+            {**{k: c[k] for k in ("slug", "colour", "symbol")}, "label": category_label(c)} for c in categories
+        ],
         "params": {
             "category": category,
             "threshold_m": threshold_m,
@@ -166,6 +173,7 @@ def reach_page():
         map=parts,
         categories=categories,
         category=category,
+        category_name=next((category_label(c) for c in categories if c["slug"] == category), report["category_label"]),
         report=report,
         other=other,
         threshold_km=request.args.get("threshold_km", "") if not error else "",
@@ -197,7 +205,8 @@ def sources():
     db = get_db()
     assets = list(
         db.query(
-            """SELECT a.id, a.name, a.source, a.source_url, a.location_precision, a.confidential, c.label AS category_label
+            """SELECT a.id, a.name, a.source, a.source_url, a.location_precision, a.confidential, c.label AS category_label,
+            c.label_fr AS category_label_fr
             FROM assets a JOIN categories c ON c.slug = a.category
             WHERE a.status = 'active' ORDER BY c.sort_order, a.name COLLATE NOCASE"""
         )

@@ -6,7 +6,7 @@
  */
 (function () {
   "use strict";
-  var el = AM.el, getJSON = AM.getJSON, setStatus = AM.setStatus, fmt = AM.fmt, PALETTES = AM.PALETTES, NO_DATA = AM.NO_DATA;
+  var t = AM.t, el = AM.el, getJSON = AM.getJSON, setStatus = AM.setStatus, fmt = AM.fmt, PALETTES = AM.PALETTES, NO_DATA = AM.NO_DATA;
   var quantileBreaks = AM.quantileBreaks, classify = AM.classify, legendRows = AM.legendRows;
   var pinIcon = AM.pinIcon, clusterIconFor = AM.clusterIconFor, popupContent = AM.popupContent;
 
@@ -60,7 +60,7 @@
         var p = layer.feature.properties;
         layer.setTooltipContent(el("div", {}, [
           el("strong", { text: p.name }), el("br"),
-          "Population " + fmt(p.population) + " · " + option.label + ": " + fmt(p[option.key])
+          t("Population %(population)s · %(label)s: %(value)s", { population: fmt(p.population), label: option.label, value: fmt(p[option.key]) })
         ]));
       });
       var legend = document.getElementById("area-legend");
@@ -95,7 +95,7 @@
         state.areas = data.features.length;
         if (!config.keepView && areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
         restyleAreas();
-      }).catch(function (e) { setStatus("Could not load population areas: " + e.message); });
+      }).catch(function (e) { setStatus(t("Could not load population areas: %(error)s", { error: e.message })); });
       if (shadeSelect) shadeSelect.addEventListener("change", restyleAreas);
     }
 
@@ -116,7 +116,7 @@
           if (box.checked) outlines.addTo(map); else map.removeLayer(outlines);
         });
         state.outlines = data.features.length;
-      }).catch(function (e) { setStatus("Could not load municipality outlines: " + e.message); });
+      }).catch(function (e) { setStatus(t("Could not load municipality outlines: %(error)s", { error: e.message })); });
     }
 
     /* assets: fetched for the visible area (padded) whenever the map stops moving */
@@ -132,17 +132,17 @@
         keyboard: true
       });
       marker.feature = f;
-      marker.bindPopup(el("div", { className: "asset-popup", text: "Loading…" }), { maxWidth: 320, autoPanPadding: [20, 20] });
+      marker.bindPopup(el("div", { className: "asset-popup", text: t("Loading…") }), { maxWidth: 320, autoPanPadding: [20, 20] });
       marker.on("popupopen", function (ev) {
         if (marker._detailsLoaded) return;
         getJSON(api + "/assets/" + encodeURIComponent(f.id)).then(function (full) {
           marker._detailsLoaded = true;
           var content = popupContent(full, categoriesBySlug);
           content.appendChild(el("p", { className: "popup-note" }, [
-            el("a", { href: api.replace(/\/api$/, "") + "/assets/" + encodeURIComponent(f.id) + "/suggest", text: "Suggest a correction" })
+            el("a", { href: api.replace(/\/api$/, "") + "/assets/" + encodeURIComponent(f.id) + "/suggest", text: t("Suggest a correction") })
           ]));
           ev.popup.setContent(content);
-        }).catch(function (e) { ev.popup.setContent(el("p", { text: "Could not load details: " + e.message })); });
+        }).catch(function (e) { ev.popup.setContent(el("p", { text: t("Could not load details: %(error)s", { error: e.message }) })); });
       });
       clusters[cat.slug].addLayer(marker);
       loaded[f.id] = marker;
@@ -163,8 +163,8 @@
           return inView.contains([c[1], c[0]]);
         }).length;
         state.loaded = Object.keys(loaded).length;
-        setStatus(state.assetsInView + " assets in view. Hollow markers are approximate points.");
-      }).catch(function (e) { setStatus("Could not load assets: " + e.message); });
+        setStatus(t("%(count)s assets in view. Hollow markers are approximate points.", { count: state.assetsInView }));
+      }).catch(function (e) { setStatus(t("Could not load assets: %(error)s", { error: e.message })); });
     }
     var timer = null;
     map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(loadAssets, 150); });
@@ -174,7 +174,7 @@
     getJSON(api + "/assets?mapped=0").then(function (data) {
       var list = document.getElementById("unmapped-list");
       var count = document.getElementById("unmapped-count");
-      if (count) count.textContent = data.features.length + (data.features.length === 1 ? " asset" : " assets");
+      if (count) count.textContent = data.features.length === 1 ? t("1 asset") : t("%(count)s assets", { count: data.features.length });
       if (!list) return;
       data.features.forEach(function (f) {
         var p = f.properties;
@@ -188,7 +188,7 @@
             link.parentNode.appendChild(popupContent(full, categoriesBySlug));
           });
         });
-        var where = p.confidential ? "confidential location" : (p.community || p.municipality || "location unknown");
+        var where = p.confidential ? t("confidential location") : (p.community || p.municipality || t("location unknown"));
         list.appendChild(el("li", {}, [link, " — " + cat.label + ", " + where]));
       });
     }).catch(function () {});

@@ -11,6 +11,22 @@
   };
   var NO_DATA = "#d9d9d9";
 
+  /* Translated strings: the page's JSON catalogue (app/i18n.py), English when absent.
+     t("%(count)s assets", {count: 3}) fills %(name)s placeholders. */
+  var CATALOGUE = {};
+  try {
+    var node = document.getElementById("am-i18n");
+    if (node) CATALOGUE = JSON.parse(node.textContent) || {};
+  } catch (e) { CATALOGUE = {}; }
+  var LOCALE = document.documentElement.lang === "fr" ? "fr-CA" : "en-CA";
+
+  function t(message, values) {
+    var text = Object.prototype.hasOwnProperty.call(CATALOGUE, message) ? CATALOGUE[message] : message;
+    return text.replace(/%\((\w+)\)s/g, function (m, key) {
+      return values && values[key] !== undefined ? String(values[key]) : m;
+    });
+  }
+
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -40,10 +56,10 @@
   }
 
   function fmt(n) {
-    if (n === null || n === undefined || isNaN(n)) return "no data";
+    if (n === null || n === undefined || isNaN(n)) return t("no data");
     var abs = Math.abs(n);
     var digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
-    return Number(n).toLocaleString("en-CA", { maximumFractionDigits: digits });
+    return Number(n).toLocaleString(LOCALE, { maximumFractionDigits: digits });
   }
 
   function setStatus(text) {
@@ -99,17 +115,17 @@
     var pal = PALETTES[option.palette] || PALETTES.blues;
     var rows = [];
     if (option.scheme === "quintile") {
-      var words = ["1 (least deprived fifth)", "2", "3", "4", "5 (most deprived fifth)"];
+      var words = [t("1 (least deprived fifth)"), "2", "3", "4", t("5 (most deprived fifth)")];
       for (var q = 0; q < 5; q++) rows.push([pal[q], words[q]]);
     } else {
       var edges = [null].concat(breaks).concat([null]);
       for (var i = 0; i < edges.length - 1; i++) {
         var lo = edges[i], hi = edges[i + 1];
-        var label = lo === null ? "under " + fmt(hi) : hi === null ? fmt(lo) + " and over" : fmt(lo) + " to " + fmt(hi);
+        var label = lo === null ? t("under %(value)s", { value: fmt(hi) }) : hi === null ? t("%(value)s and over", { value: fmt(lo) }) : t("%(low)s to %(high)s", { low: fmt(lo), high: fmt(hi) });
         rows.push([pal[i], label]);
       }
     }
-    rows.push([NO_DATA, "no data"]);
+    rows.push([NO_DATA, t("no data")]);
     return rows;
   }
 
@@ -157,28 +173,28 @@
       rows.push(el("div", { className: "popup-row" }, [el("dt", { text: label }), el("dd", {}, [value])]));
     }
     var addr = [p.address, p.community, p.postal_code].filter(Boolean).join(", ");
-    row("Category", cat.label + (p.subcategory ? " · " + p.subcategory : ""));
-    row("Address", addr);
+    row(t("Category"), cat.label + (p.subcategory ? " · " + p.subcategory : ""));
+    row(t("Address"), addr);
     if (p.phone) {
       var tel = telHref(p.phone);
-      row("Phone", tel ? el("a", { href: tel, text: p.phone }) : p.phone);
+      row(t("Phone"), tel ? el("a", { href: tel, text: p.phone }) : p.phone);
     }
     var web = safeHref(p.website);
-    if (web) row("Website", el("a", { href: web, target: "_blank", rel: "noopener", text: p.website }));
-    if (p.hours_text) row("Hours (as last seen)", p.hours_text);
-    row("Location", p.location_precision_text);
+    if (web) row(t("Website"), el("a", { href: web, target: "_blank", rel: "noopener", text: p.website }));
+    if (p.hours_text) row(t("Hours (as last seen)"), p.hours_text);
+    row(t("Location"), p.location_precision_text);
     var src = safeHref(p.source_url);
-    if (src) row("Source", el("a", { href: src, target: "_blank", rel: "noopener nofollow", text: p.source || "source page" }));
-    else if (p.source) row("Source", p.source);
+    if (src) row(t("Source"), el("a", { href: src, target: "_blank", rel: "noopener nofollow", text: p.source || t("source page") }));
+    else if (p.source) row(t("Source"), p.source);
     return el("div", { className: "asset-popup" }, [
       el("h2", { text: p.name }),
       el("dl", {}, rows),
-      el("p", { className: "popup-note", text: "Details are as last seen on the source; check before you go." })
+      el("p", { className: "popup-note", text: t("Details are as last seen on the source; check before you go.") })
     ]);
   }
 
   window.AM = {
-    PALETTES: PALETTES, NO_DATA: NO_DATA, el: el, safeHref: safeHref, telHref: telHref, fmt: fmt,
+    PALETTES: PALETTES, NO_DATA: NO_DATA, t: t, el: el, safeHref: safeHref, telHref: telHref, fmt: fmt,
     setStatus: setStatus, getJSON: getJSON, postJSON: postJSON, quantileBreaks: quantileBreaks, classify: classify,
     legendRows: legendRows, pinIcon: pinIcon, clusterIconFor: clusterIconFor, popupContent: popupContent
   };

@@ -1,0 +1,139 @@
+"""Languages of the public pages (English, French) through Flask-Babel.
+
+The language is `?lang=en|fr` when given (remembered in a cookie for a year), else the cookie,
+else the browser's Accept-Language, else English. Catalogues live in translations/ (the .po files
+are committed; scripts/_venv.sh compiles them to .mo on every serve and test run).
+
+Strings the map scripts show are handed to them as a JSON catalogue (`js_catalogue`), looked up
+by `AM.t()` in static/js/common.js.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale, gettext
+
+LANGUAGES = ("en", "fr")
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+COOKIE = "lang"
+COOKIE_MAX_AGE_S = 365 * 24 * 3600
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet (translated where it is shown)."""
+    return message
+
+
+# Strings shown by static/js/*.js: extracted by pybabel from here, translated per request.
+JS_MESSAGES = [
+    N_("Category"),
+    N_("Address"),
+    N_("Phone"),
+    N_("Website"),
+    N_("Hours (as last seen)"),
+    N_("Location"),
+    N_("Source"),
+    N_("source page"),
+    N_("Details are as last seen on the source; check before you go."),
+    N_("Loading…"),
+    N_("Could not load details: %(error)s"),
+    N_("Could not load population areas: %(error)s"),
+    N_("Could not load municipality outlines: %(error)s"),
+    N_("Could not load assets: %(error)s"),
+    N_("%(count)s assets in view. Hollow markers are approximate points."),
+    N_("Population %(population)s · %(label)s: %(value)s"),
+    N_("no data"),
+    N_("under %(value)s"),
+    N_("%(value)s and over"),
+    N_("%(low)s to %(high)s"),
+    N_("1 (least deprived fifth)"),
+    N_("5 (most deprived fifth)"),
+    N_("1 asset"),
+    N_("%(count)s assets"),
+    N_("confidential location"),
+    N_("location unknown"),
+    N_("Your location"),
+    N_("Finding your location…"),
+    N_("Your browser could not give your location: %(error)s"),
+    N_("Make a handout of the selected supports (%(count)s)"),
+    N_("Precise points only are shown on the map; others are listed “in” their community."),
+]
+
+
+# Labels the demo data stores in English (app/demo.py), shown in the map's legend.
+DATA_MESSAGES = [
+    N_("Deprivation (CIMD 2021): residential instability, national quintile"),
+    N_("Deprivation (CIMD 2021): ethno-cultural composition, national quintile"),
+    N_("Deprivation (CIMD 2021): economic dependency, national quintile"),
+    N_("Deprivation (CIMD 2021): situational vulnerability, national quintile"),
+]
+
+
+def select_locale() -> str:
+    """The request's language: ?lang=, then the cookie, then Accept-Language, then English."""
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        return wanted
+    remembered = request.cookies.get(COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def current_language() -> str:
+    """'en' or 'fr' for the current request."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else LANGUAGES[0]
+
+
+def switch_url(lang: str) -> str:
+    """The current page's URL in another language (other query parameters kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", lang))
+    return request.path + "?" + urlencode(args)
+
+
+def js_catalogue() -> dict[str, str]:
+    """The JavaScript strings translated into the request's language (only those that differ)."""
+    out = {}
+    for message in JS_MESSAGES:
+        translated = gettext(message)
+        if translated != message:
+            out[message] = translated
+    return out
+
+
+def category_label(category: dict) -> str:
+    """A category's label in the request's language (label_fr in French when there is one)."""
+    if current_language() == "fr" and category.get("label_fr"):
+        return category["label_fr"]
+    return category["label"]
+
+
+def _remember(response):
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES and not request.path.startswith(("/api/", "/static/")):
+        if request.cookies.get(COOKIE) != wanted:
+            response.set_cookie(COOKIE, wanted, max_age=COOKIE_MAX_AGE_S, samesite="Lax")
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+    return response
+
+
+def init_app(app: Flask, translations_dir: str) -> None:
+    """Set up Flask-Babel, the language cookie and the template helpers."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations_dir)
+    Babel(app, locale_selector=select_locale)
+    app.after_request(_remember)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        switch_url=switch_url,
+        language_names=LANGUAGE_NAMES,
+        languages=LANGUAGES,
+        js_catalogue=js_catalogue,
+        category_label=category_label,
+    )
+    app.jinja_env.policies["ext.i18n.trimmed"] = True

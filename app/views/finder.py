@@ -1,0 +1,382 @@
+"""Resident finder: the /finder page, the printable handout (HTML and PDF) and GET /api/search.
+
+The page and the API take the same query parameters, so every search is a shareable link and the
+server-rendered list works without JavaScript. Searching stores nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import format_date, format_decimal, gettext, lazy_gettext
+
+from needs_assessment.precision import PRECISE
+
+from .. import demo, finder, store, supports
+from ..db import get_db
+from ..errors import InvalidParameter, NotFound
+from ..geocoding import OfflineGeocoder
+from ..i18n import current_language
+from ..params import parse_categories, parse_choice, parse_query
+
+bp = Blueprint("finder", __name__)
+api_bp = Blueprint("search_api", __name__, url_prefix="/api")
+
+# Vocabulary words shown to people (the stored values are in app/supports.py).
+LANGUAGE_LABELS = {
+    "en": lazy_gettext("English"),
+    "fr": lazy_gettext("French"),
+    "oj": lazy_gettext("Ojibwe"),
+    "cr": lazy_gettext("Cree"),
+    "moh": lazy_gettext("Mohawk"),
+    "es": lazy_gettext("Spanish"),
+    "pt": lazy_gettext("Portuguese"),
+    "de": lazy_gettext("German"),
+    "it": lazy_gettext("Italian"),
+    "pl": lazy_gettext("Polish"),
+    "uk": lazy_gettext("Ukrainian"),
+    "ar": lazy_gettext("Arabic"),
+    "zh": lazy_gettext("Chinese"),
+    "pa": lazy_gettext("Punjabi"),
+    "tl": lazy_gettext("Tagalog"),
+    "ase": lazy_gettext("American Sign Language"),
+    "fcs": lazy_gettext("Quebec Sign Language"),
+}
+FILTER_LANGUAGES = ("en", "fr", "oj", "cr", "moh")
+WHEELCHAIR_LABELS = {
+    "yes": lazy_gettext("wheelchair accessible"),
+    "limited": lazy_gettext("partly wheelchair accessible"),
+    "no": lazy_gettext("not wheelchair accessible"),
+}
+COST_LABELS = {"free": lazy_gettext("free"), "low": lazy_gettext("low cost"), "fee": lazy_gettext("fees apply")}
+AGE_LABELS = {
+    "children": lazy_gettext("children (0–12)"),
+    "youth": lazy_gettext("youth (13–24)"),
+    "adults": lazy_gettext("adults (25–64)"),
+    "seniors": lazy_gettext("seniors (65+)"),
+    "all": lazy_gettext("all ages"),
+}
+OPEN_LABELS = {
+    "open": lazy_gettext("open"),
+    "closed": lazy_gettext("closed"),
+    "unknown": lazy_gettext("hours not known"),
+}
+
+
+@api_bp.errorhandler(InvalidParameter)
+def _bad_parameter(exc):
+    return jsonify(error=error_text(exc)), 400
+
+
+def error_text(exc: Exception) -> str:
+    """The message for a bad request, in the request's language where we have one."""
+    if isinstance(exc, finder.UnknownPlace):
+        return gettext("We couldn't find '%(query)s'. Try a full postal code or a town name.", query=exc.query)
+    return str(exc)
+
+
+def geocoder() -> OfflineGeocoder:
+    """One offline geocoder per app (its postal code table opens once), biased to the map's region."""
+    found = current_app.extensions.get("finder_geocoder")
+    if found is None:
+        lat, lon = (float(v) for v in str(current_app.config["MAP_CENTER"]).split(","))
+        found = OfflineGeocoder(demo.DATA_DIR / "gazetteer.csv", region_center=(lat, lon))
+        current_app.extensions["finder_geocoder"] = found
+    return found
+
+
+def _zone() -> str:
+    return current_app.config.get("TIMEZONE") or "America/Toronto"
+
+
+def _region() -> str:
+    return current_app.config.get("HOLIDAYS") or "CA-ON"
+
+
+def parse_search_args(args, db) -> tuple[finder.Origin | None, finder.Filters, int]:
+    """The finder's query parameters (shared by /finder and /api/search); raises InvalidParameter."""
+    cats = parse_categories(args.getlist("category"), store.category_slugs(db))
+    open_at, open_now = finder.parse_open_at(args.getlist("open_at"), _zone())
+    filters = finder.Filters(
+        categories=tuple(cats) if cats else None,
+        q=parse_query(args.get("q")),
+        languages=finder.parse_languages(args.getlist("language")),
+        wheelchair=parse_choice(args.get("wheelchair"), "wheelchair", ["0", "1"]) == "1",
+        cost=parse_choice(args.get("cost"), "cost", list(finder.COST_CHOICES)),
+        age=parse_choice(args.get("age"), "age", list(supports.AGE_GROUPS)),
+        open_at=open_at,
+        open_now=open_now,
+    )
+    origin = finder.parse_near(args.get("near"), geocoder())
+    return origin, filters, finder.parse_limit(args.get("limit"))
+
+
+@bp.app_template_filter("tel_href")
+def tel_href(phone: str | None) -> str | None:
+    """'705-687-3412 (Town); toll-free ...' -> 'tel:7056873412' (the first number), else None."""
+    first = re.sub(r"\([^)]*[a-z][^)]*\)", "", (phone or "").split(";")[0], flags=re.I)
+    digits = re.sub(r"[^\d+]", "", first)
+    return "tel:" + digits if len(digits) >= 7 else None
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def distance_text(metres: float) -> str:
+    """'about 3 km, straight line': rounded so it claims no more than it knows."""
+    if metres < 950:
+        value = format_decimal(max(100, round(metres / 100) * 100))
+        return gettext("about %(distance)s m, straight line", distance=value)
+    km = metres / 1000
+    value = round(km * 2) / 2 if km < 10 else round(km)
+    return gettext("about %(distance)s km, straight line", distance=format_decimal(value, format="#,##0.#"))
+
+
+def place_text(result: dict) -> str:
+    """Where a result is, in words, without a false distance."""
+    if result["location"] == "confidential":
+        return gettext("location confidential: contact them by phone")
+    if result["location"] == "distance" and result.get("distance_m") is not None:
+        return distance_text(result["distance_m"])
+    if result["location"] == "community" and result.get("place"):
+        return gettext("in %(community)s", community=result["place"])
+    if result.get("place"):
+        return gettext("location not known (%(area)s)", area=result["place"])
+    return gettext("location not known")
+
+
+def origin_note(origin: finder.Origin | None) -> str | None:
+    """What the distances are measured from, and how rough that is."""
+    if origin is None:
+        return None
+    if origin.precision == "rural_postal_code" and origin.postal_code:
+        return gettext(
+            "%(code)s is a rural postal code covering a wide area; distances are approximate.",
+            code=origin.postal_code,
+        )
+    if origin.precision == "rural_postal_code":
+        return gettext(
+            "%(place)s is located only roughly (a rural postal area); distances are approximate.",
+            place=origin.label,
+        )
+    if origin.precision in ("community", "municipality"):
+        return gettext("Distances are measured from the centre of %(place)s.", place=origin.label)
+    if origin.precision == "coordinates":
+        return gettext("Distances are measured from the point you gave.")
+    return gettext("Distances are measured from %(place)s.", place=origin.label)
+
+
+def category_labels(db) -> dict[str, str]:
+    """Category slug -> label in the request's language."""
+    french = current_language() == "fr"
+    # Not store.list_categories(): its per-category asset counts cost a scan at 100k assets.
+    rows = db.query("SELECT slug, label, label_fr FROM categories ORDER BY sort_order, slug")
+    return {c["slug"]: (c["label_fr"] if french and c["label_fr"] else c["label"]) for c in rows}
+
+
+def _list_words(codes: str | None, labels: dict) -> str | None:
+    if not codes:
+        return None
+    return ", ".join(str(labels.get(c, c)) for c in codes.split(","))
+
+
+def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None) -> dict:
+    """Add the words people read (in the request's language) to a plain result."""
+    out = dict(result)
+    out["category_label"] = labels.get(result["category"], result["category"])
+    out["place_text"] = place_text(result)
+    out["open_text"] = str(OPEN_LABELS[result["open_state"]])
+    out["languages_text"] = _list_words(result.get("language_codes"), LANGUAGE_LABELS) or result.get("languages")
+    out["wheelchair_text"] = str(WHEELCHAIR_LABELS[result["wheelchair"]]) if result.get("wheelchair") else None
+    out["cost_text"] = str(COST_LABELS[result["cost_level"]]) if result.get("cost_level") else None
+    out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS)
+    out["directions_url"] = directions_url(result, origin)
+    return out
+
+
+def directions_url(result: dict, origin: finder.Origin | None) -> str | None:
+    """An OpenStreetMap link: a route to a precise point, else a search for the street address."""
+    if result["location"] == "distance" and result.get("location_precision") in PRECISE:
+        start = f"{origin.latitude:.5f},{origin.longitude:.5f}" if origin and not origin.approximate else ""
+        end = f"{result['latitude']},{result['longitude']}"
+        return "https://www.openstreetmap.org/directions?route=" + quote(f"{start};{end}")
+    if result["location"] in ("distance", "community") and result.get("address"):
+        text = ", ".join(p for p in (result["address"], result.get("place"), result.get("postal_code")) if p)
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": text})
+    return None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="minutes") if moment else None
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+@api_bp.get("/search")
+def search_api():
+    """Supports near a place, ordered (see app/finder.py), with distances and words in `lang`."""
+    db = get_db()
+    origin, filters, limit = parse_search_args(request.args, db)
+    found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region())
+    labels = category_labels(db)
+    near = None
+    if origin is not None:
+        near = {
+            "query": origin.query,
+            "label": origin.label,
+            "latitude": round(origin.latitude, 5),
+            "longitude": round(origin.longitude, 5),
+            "precision": origin.precision,
+            "approximate": origin.approximate,
+            "note": origin_note(origin),
+        }
+    return jsonify(
+        language=current_language(),
+        near=near,
+        open_at=_iso(filters.open_at),
+        evaluated_at=_iso(found.evaluated_at),
+        count=len(found.results),
+        more=found.more,
+        results=[decorate(r, labels, origin) for r in found.results],
+    )
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _searched(args) -> bool:
+    keys = ("near", "q", "category", "language", "wheelchair", "cost", "age", "open_at")
+    return any(v.strip() for k in keys for v in args.getlist(k))
+
+
+@bp.get("/finder")
+def finder_page():
+    """The finder: form, results by distance (server-rendered), small map, selection for a handout."""
+    db = get_db()
+    labels = category_labels(db)
+    categories = store.list_categories(db)
+    error = None
+    origin = filters = found = None
+    limit = finder.DEFAULT_LIMIT
+    try:
+        selected = finder.parse_ids(request.args.getlist("ids"), max_ids=finder.MAX_LIMIT)
+    except InvalidParameter:
+        selected = []
+    try:
+        origin, filters, limit = parse_search_args(request.args, db)
+        if _searched(request.args):
+            found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region())
+    except InvalidParameter as exc:
+        error = error_text(exc)
+    results = [decorate(r, labels, origin) for r in found.results] if found else []
+    now = datetime.now(ZoneInfo(_zone()))
+    chosen = finder.assets_by_ids(db, selected, evaluated_at=now, zone=_zone(), region=_region())
+    args = request.args
+    config = {
+        "results": [
+            {k: r[k] for k in ("id", "name", "latitude", "longitude", "category", "place_text")}
+            for r in results
+            if r["latitude"] is not None
+        ],
+        "origin": [origin.latitude, origin.longitude] if origin else None,
+        "tileUrl": current_app.config["TILE_URL"],
+        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "maxIds": finder.MAX_IDS,
+        "handoutUrl": url_for("finder.handout"),
+        "lang": current_language(),
+    }
+    no_hours_url = (
+        url_for("finder.finder_page") + "?" + urlencode([(k, v) for k, v in args.items(multi=True) if k != "open_at"])
+    )
+    more_url = None
+    if found and found.more and limit < finder.MAX_LIMIT:
+        more_args = [(k, v) for k, v in args.items(multi=True) if k != "limit"]
+        more_url = (
+            url_for("finder.finder_page") + "?" + urlencode(more_args + [("limit", min(limit + 20, finder.MAX_LIMIT))])
+        )
+    return render_template(
+        "finder/index.html",
+        categories=categories,
+        labels=labels,
+        args=args,
+        wanted_categories=set(filters.categories or ()) if filters else set(args.getlist("category")),
+        open_now=bool(filters and filters.open_now),
+        open_at_value=(
+            filters.open_at.strftime("%Y-%m-%dT%H:%M") if filters and filters.open_at and not filters.open_now else ""
+        ),
+        origin=origin,
+        origin_note=origin_note(origin),
+        found=found,
+        results=results,
+        error=error,
+        selected=selected,
+        chosen=[decorate(r, labels, None) for r in chosen],
+        config=config,
+        more_url=more_url,
+        no_hours_url=no_hours_url,
+        filter_languages=[(c, LANGUAGE_LABELS[c]) for c in FILTER_LANGUAGES],
+        age_labels=AGE_LABELS,
+        api_url=url_for("search_api.search_api")
+        + ("?" + request.query_string.decode() if request.query_string else ""),
+    ), (400 if error else 200)
+
+
+def _handout_context():
+    db = get_db()
+    ids = finder.parse_ids(request.args.getlist("ids"))
+    if not ids:
+        raise InvalidParameter(gettext("Choose at least one support for the handout."))
+    now = datetime.now(ZoneInfo(_zone()))
+    labels = category_labels(db)
+    chosen = [decorate(r, labels, None) for r in finder.assets_by_ids(db, ids, evaluated_at=now, zone=_zone())]
+    if not chosen:
+        raise NotFound(gettext("None of these supports exist any more."))
+    lang = current_language()
+    share = (
+        url_for("finder.handout", _external=True)
+        + "?"
+        + urlencode({"ids": ",".join(str(i) for i in ids), "lang": lang})
+    )
+    return {
+        "supports": chosen,
+        "missing": len(ids) - len(chosen),
+        "today": format_date(now.date(), format="long"),
+        "share_url": share,
+        "ids_param": ",".join(str(r["id"]) for r in chosen),
+        "lang": lang,
+    }
+
+
+@bp.get("/finder/handout")
+def handout():
+    """One printable page: the chosen supports' contact details, the date and 'check before you go'."""
+    try:
+        context = _handout_context()
+    except (InvalidParameter, NotFound) as exc:
+        return render_template("error.html", message=str(exc), status=400), 400
+    return render_template("print/handout.html", pdf=False, **context)
+
+
+@bp.get("/finder/handout.pdf")
+def handout_pdf():
+    """The handout as a PDF (WeasyPrint), in the chosen language."""
+    from weasyprint import CSS, HTML
+
+    try:
+        context = _handout_context()
+    except (InvalidParameter, NotFound) as exc:
+        return render_template("error.html", message=str(exc), status=400), 400
+    html = render_template("print/handout.html", pdf=True, **context)
+    css = CSS(filename=str(current_app.root_path + "/static/css/handout.css"))
+    pdf = HTML(string=html, base_url=request.url_root).write_pdf(stylesheets=[css])
+    name = "supports" if context["lang"] == "en" else "ressources"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}-{datetime.now().date().isoformat()}.pdf"'},
+    )

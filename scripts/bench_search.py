@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""Benchmark GET /api/search on 100k synthetic assets, beside a full-scan baseline in the same run.
+
+Usage: python scripts/bench_search.py [--assets 100000] [--requests 400] [--clients 4] [--seed 6]
+
+Builds a temporary database of synthetic assets over the Muskoka bounding box (mixed location
+precision, some confidential or unlocated, some with structured opening hours), then starts two
+real multi-threaded servers on 127.0.0.1 (werkzeug, one thread per request):
+  * the app as it is (R*Tree box doubling + FTS5, app/finder.py);
+  * the same app with the ranking replaced by a full scan (every matching row, all distances).
+The same bounded list of searches (lat,lon points and postal codes, categories, text, open_at) is
+sent to each by `--clients` concurrent client threads; p50/p95 latencies and their ratios are
+printed. Target: p95 <= 50 ms for /api/search. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BBOX = (-79.95, 44.75, -78.85, 45.5)  # minlon, minlat, maxlon, maxlat
+WORDS = ["food bank", "clinic", "library", "arena", "Société", "community centre", "park", "transit", "legion"]
+HOURS = ["Mo-Fr 08:30-16:30", "24/7", "Tu,Th 10:00-14:00", "Mo-Sa 09:00-21:00", "Fr-Sa 20:00-02:00"]
+PRECISIONS = ["exact"] * 4 + ["address"] * 2 + ["postal_code", "community", "community", "municipality"]
+
+
+def synthetic_assets(n: int, seed: int, categories: list[str]):
+    rng = random.Random(seed)
+    for i in range(n):
+        precision = "none" if rng.random() < 0.03 else rng.choice(PRECISIONS)
+        yield {
+            "external_id": f"bench:{i}",
+            "name": f"{rng.choice(WORDS).title()} {i}",
+            "description": f"Synthetic {rng.choice(WORDS)} for the search benchmark",
+            "category": categories[i % len(categories)],
+            "community": rng.choice(["Bracebridge", "Huntsville", "Gravenhurst", "Bala", "Dwight"]),
+            "latitude": None if precision == "none" else round(rng.uniform(BBOX[1], BBOX[3]), 6),
+            "longitude": None if precision == "none" else round(rng.uniform(BBOX[0], BBOX[2]), 6),
+            "location_precision": precision,
+            "confidential": 1 if rng.random() < 0.005 else 0,
+            "opening_hours": rng.choice(HOURS) if rng.random() < 0.3 else "",
+            "phone": "705-555-0100",
+            "status": "active",
+            "version": 1,
+        }
+
+
+def build_database(path: Path, n: int, seed: int) -> None:
+    from app.db import init_db
+    from app.demo import load_categories
+
+    db = init_db(path)
+    load_categories(db)
+    cats = [r["slug"] for r in db.query("SELECT slug FROM categories")]
+    with db.atomic():
+        db["assets"].insert_all(synthetic_assets(n, seed, cats), batch_size=5000)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def queries(count: int, seed: int) -> list[str]:
+    """A bounded, reproducible mix of searches, as query strings."""
+    rng = random.Random(seed + 1)
+    with open(ROOT / "assets_data" / "postal_codes_geonames.csv", newline="", encoding="utf-8") as fh:
+        codes = [r["postal_code"] for r in csv.DictReader(fh) if r["postal_code"][1] != "0"]
+    cats = ["food", "health", "parks", "transport", "social_services", "recreation", "culture"]
+    out = []
+    for _ in range(count):
+        params: list[tuple[str, str]] = []
+        if rng.random() < 0.6:
+            lat, lon = rng.uniform(44.8, 45.45), rng.uniform(-79.9, -78.9)
+            params.append(("near", f"{lat:.4f},{lon:.4f}"))
+        else:
+            params.append(("near", rng.choice(codes)))
+        r = rng.random()
+        if r < 0.5:
+            params.append(("category", rng.choice(cats)))
+        elif r < 0.6:
+            params.append(("category", ",".join(rng.sample(cats, 2))))
+        if rng.random() < 0.1:
+            params.append(("q", rng.choice(["food", "societe", "clinic", "arena"])))
+        if rng.random() < 0.2:
+            params.append(("open_at", "2026-11-24T10:00"))
+        out.append(urllib.parse.urlencode(params))
+    return out
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+def full_scan_ranked(db, origin, where, params, limit, is_open, text_ids=None):
+    """Baseline ranking: every matching located row, all distances, no spatial index."""
+    from app import finder
+
+    rows = db.execute(
+        f"SELECT id, latitude, longitude, opening_hours FROM assets WHERE {where} AND {finder.LOCATED_SQL}", params
+    ).fetchall()
+    dists = finder.distances_m(origin.latitude, origin.longitude, [r[1] for r in rows], [r[2] for r in rows])
+    ranked = [
+        (float(d), r[0])
+        for r, d in zip(rows, dists, strict=True)
+        if (text_ids is None or r[0] in text_ids) and is_open(r[3])
+    ]
+    return ranked, None, {"rounds": 1, "candidates": len(rows)}
+
+
+def serve(db_path: str, port: int, full_scan: bool) -> None:
+    from werkzeug.serving import run_simple
+
+    from app import create_app, finder
+
+    if full_scan:
+        finder._ranked = full_scan_ranked
+    app = create_app({"DATABASE": db_path, "SECRET_KEY": "bench"})
+    run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_path: Path, full_scan: bool) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    cmd = [sys.executable, __file__, "--serve", str(port), "--db", str(db_path)] + (
+        ["--full-scan"] if full_scan else []
+    )
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def load(base: str, searches: list[str], clients: int) -> tuple[list[float], int]:
+    """Send every search once, spread over `clients` threads; latencies in ms and the error count."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    work = list(searches)
+
+    def client():
+        while True:
+            with lock:
+                if not work:
+                    return
+                query = work.pop()
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(f"{base}/api/search?{query}", timeout=30) as resp:
+                    json.loads(resp.read())
+            except Exception:  # noqa: BLE001 (counted and reported)
+                with lock:
+                    errors[0] += 1
+                continue
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0]
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--full-scan", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.db, args.serve, args.full_scan)
+        return 0
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_search_"))
+    db_path = tmp / "bench.db"
+    print(f"Building {args.assets:,} synthetic assets in {db_path} ...", flush=True)
+    t0 = time.perf_counter()
+    build_database(db_path, args.assets, args.seed)
+    print(f"  built in {time.perf_counter() - t0:.1f} s")
+    searches = queries(args.requests, args.seed)
+    warmup = queries(20, args.seed + 100)
+    results = {}
+    for label, full_scan in (("R*Tree + FTS (the app)", False), ("full scan (baseline)", True)):
+        proc, base = start_server(db_path, full_scan)
+        try:
+            load(base, warmup, args.clients)
+            t0 = time.perf_counter()
+            latencies, errors = load(base, searches, args.clients)
+            wall = time.perf_counter() - t0
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        results[label] = latencies
+        print(
+            f"{label:<26} p50 {statistics.median(latencies):7.1f} ms   p95 {pct(latencies, 95):7.1f} ms   "
+            f"{len(latencies) / wall:6.1f} req/s   errors {errors}",
+            flush=True,
+        )
+    ours, base = results["R*Tree + FTS (the app)"], results["full scan (baseline)"]
+    p95 = pct(ours, 95)
+    print(
+        f"\n/api/search, {args.assets:,} assets, {args.clients} clients, {len(ours)} requests: "
+        f"p50 {statistics.median(ours):.1f} ms vs {statistics.median(base):.1f} ms "
+        f"({statistics.median(base) / statistics.median(ours):.1f}x), "
+        f"p95 {p95:.1f} ms vs {pct(base, 95):.1f} ms ({pct(base, 95) / p95:.1f}x)   "
+        f"<= 50 ms: {'PASS' if p95 <= 50 else 'FAIL'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The resident finder on a phone-size screen: search, filter, select two supports, print the
+handout to PDF; axe-core finds no serious or critical accessibility violations."""
+
+import io
+import re
+import unicodedata
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from .conftest import ARTIFACTS, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def phone_page(browser, live_server, **extra):
+    context = browser.new_context(**PHONE, **extra)
+    pg = context.new_page()
+    pg.errors = []
+
+    def route(r):
+        if r.request.url.startswith(live_server.url):
+            r.continue_()
+        else:
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    return context, pg
+
+
+def serious_violations(pg) -> list[str]:
+    results = Axe().run(pg)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_phone_search_filter_select_and_print_handout(browser, live_server):
+    context, pg = phone_page(browser, live_server)
+    pg.goto(live_server.url + "/finder")
+    pg.fill("#near", "P1L 1T8")
+    pg.check("input[name=category][value=social_services]")
+    pg.click("summary:has-text('More filters')")
+    pg.fill("#open_at", "2026-11-24T10:00")  # a Tuesday morning
+    pg.click("button[type=submit]:has-text('Search')")
+    pg.wait_for_selector("#results-heading")
+    assert pg.locator("#results-heading").inner_text() == "3 supports near P1L 1T8, Bracebridge"
+    names = pg.locator(".result-list h3").all_inner_texts()
+    assert names == [
+        "Town of Bracebridge Municipal Office",
+        "Chrysalis (Muskoka Women's Advocacy Group)",
+        "Muskoka Interval House (Muskoka Women's Advocacy Group)",
+    ]
+    assert "about 2 km, straight line" in pg.locator("#result-95").inner_text()
+    pg.wait_for_function("window.finderState && window.finderState.map === true")
+    assert pg.evaluate("window.finderState.markers") == 1  # only the precise point is mapped
+    # nothing is wider than the phone screen
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+
+    pg.check("#result-95 input[name=ids]")
+    pg.check("#result-91 input[name=ids]")
+    assert pg.locator("#make-handout").inner_text() == "Make a handout of the selected supports (2)"
+    assert re.search(r"ids=95%2C91", pg.url)  # the selection is in the page's address
+    save_screenshot(pg, "finder-phone-results.png")
+    assert serious_violations(pg) == []
+
+    pg.click("#make-handout")
+    pg.wait_for_selector("h1:has-text('Local supports')")
+    assert "/finder/handout?" in pg.url
+    text = pg.locator("main").inner_text()
+    assert "Town of Bracebridge Municipal Office" in text and "Muskoka Interval House" in text
+    assert "Check before you go:" in text
+    assert serious_violations(pg) == []
+    pdf = pg.pdf(format="Letter", prefer_css_page_size=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "handout-from-browser.pdf").write_bytes(pdf)
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    # NFKC undoes the typographic ligatures (ﬃ) the PDF's text carries
+    printed = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages)))
+    assert len(reader.pages) == 1
+    assert "Town of Bracebridge Municipal Office" in printed
+    assert "Muskoka Interval House" in printed
+    assert "Check before you go" in printed
+    assert "Download PDF" not in printed  # the toolbar is not printed
+    assert pg.errors == []
+    context.close()
+
+
+def test_use_my_location_and_french(browser, live_server):
+    context, pg = phone_page(
+        browser, live_server, geolocation={"latitude": 45.0453, "longitude": -79.3076}, permissions=["geolocation"]
+    )
+    pg.goto(live_server.url + "/finder?lang=fr&category=food")
+    pg.click("#use-location")
+    pg.wait_for_selector("#results-heading")
+    assert "near=45.0453%2C-79.3076" in pg.url
+    assert pg.locator("html").get_attribute("lang") == "fr"
+    assert "ressources près de 45.0453, -79.3076" in pg.locator("#results-heading").inner_text()
+    assert pg.locator(".result-list li").count() == 15
+    assert serious_violations(pg) == []
+    assert pg.errors == []
+    context.close()
+
+
+def test_finder_works_without_javascript(browser, live_server):
+    context = browser.new_context(java_script_enabled=False, **PHONE)
+    pg = context.new_page()
+    pg.goto(live_server.url + "/finder?near=Bracebridge&category=food")
+    assert pg.locator(".result-list li").count() == 15
+    assert not pg.locator("#finder-map").is_visible()
+    pg.check("#result-7 input[name=ids]")
+    pg.click("#make-handout")
+    assert "The Salvation Army Gravenhurst" in pg.locator("main").inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/reach", "/sources", "/finder?near=Bracebridge&lang=fr"])
+def test_public_pages_have_no_serious_accessibility_violations(page, live_server, path):
+    page.goto(live_server.url + path)
+    page.wait_for_load_state("networkidle")
+    assert serious_violations(page) == []

@@ -87,6 +87,10 @@ def import_areas_command(path, level, id_field, name_field, population_field):
 
 
 def init_app(app) -> None:
+    from .cli_open_data import COMMANDS as OPEN_DATA_COMMANDS
+
     for command in (init_db_command, load_demo_command, import_assets_command, import_areas_command):
+        app.cli.add_command(command)
+    for command in OPEN_DATA_COMMANDS:
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"store": store})

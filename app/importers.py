@@ -21,7 +21,8 @@ from sqlite_utils import Database
 
 from needs_assessment.precision import is_known as is_known_precision
 
-from . import store
+from . import abcd, store
+from .csvsafe import restore
 from .geocoding import normalise_postal_code
 
 # Accepted spellings of our columns in incoming files (lowercased, spaces/dashes as underscores).
@@ -126,7 +127,7 @@ def _csv_records(text: str, name: str) -> list[tuple[int, dict]]:
             if k is None:  # more cells than header columns
                 rec["__extra_cells__"] = v
                 continue
-            rec[_key(k)] = (v or "").strip()
+            rec[_key(k)] = restore((v or "").strip())
         out.append((index, rec))
     return out
 
@@ -302,7 +303,13 @@ def clean_asset(record: dict, categories: list[dict], geocoder=None) -> tuple[di
         "verified_by",
     ):
         clean[key] = text.get(key, "")
-    known = set(clean) | {"__extra_cells__"}
+    if text.get("abcd_type"):
+        types = abcd.load_types()
+        code = abcd.resolve_type(text["abcd_type"], types)
+        if code is None:
+            raise ValueError(f"unknown abcd_type {text['abcd_type']!r} (known: {', '.join(t['code'] for t in types)})")
+        clean["abcd_type"] = abcd.stored_type(code, category, types)
+    known = set(clean) | {"__extra_cells__", "abcd_type"}
     extra = {k: v for k, v in rec.items() if k not in known and v not in ("", None)}
     if extra:
         clean["extra"] = extra

@@ -152,7 +152,9 @@ def m003_reach(db: Database) -> None:
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
-    return [migrations]
+    from . import abcd  # open data (issue 7): assets.abcd_type
+
+    return [migrations, abcd.migrations]
 
 
 def migrate(db: Database) -> None:

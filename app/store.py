@@ -16,8 +16,13 @@ from . import geojson
 from .errors import NotFound
 from .migrations import AREA_COLUMNS, ASSET_COLUMNS
 
+# Columns that feature migrations add to assets (app/abcd.py: the `hsds` set).
+FEATURE_ASSET_COLUMNS: dict[str, type] = {"abcd_type": str}
+
 # Fields people may set on an asset (everything except bookkeeping).
-ASSET_FIELDS = [c for c in ASSET_COLUMNS if c not in {"id", "status", "version", "created_at", "updated_at", "extra"}]
+ASSET_FIELDS = [
+    c for c in ASSET_COLUMNS if c not in {"id", "status", "version", "created_at", "updated_at", "extra"}
+] + list(FEATURE_ASSET_COLUMNS)
 
 AREA_COLUMNS_SET = frozenset(AREA_COLUMNS)
 
@@ -207,14 +212,19 @@ def find_matching_asset(db: Database, record: dict) -> dict | None:
 
 
 def save_asset(db: Database, record: dict) -> tuple[str, int]:
-    """Insert a record, or update the asset it duplicates. Returns (inserted|updated|unchanged, id)."""
+    """Insert a record, or update the asset it duplicates. Returns (inserted|updated|unchanged, id).
+
+    A record with an "extra" key (a dict, or None) replaces the stored extra attributes; without
+    the key they are left alone.
+    """
     values = {k: record.get(k) for k in ASSET_FIELDS if k in record}
     existing = find_matching_asset(db, values)
     stamp = now_iso()
+    extra = json.dumps(record["extra"], ensure_ascii=False, sort_keys=True) if record.get("extra") else None
     if existing is None:
         values.update(created_at=stamp, updated_at=stamp, status="active", version=1)
-        if record.get("extra"):
-            values["extra"] = json.dumps(record["extra"], ensure_ascii=False, sort_keys=True)
+        if extra:
+            values["extra"] = extra
         db["assets"].insert(values)
         return "inserted", int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
     changed = {
@@ -222,6 +232,8 @@ def save_asset(db: Database, record: dict) -> tuple[str, int]:
         for k, v in values.items()
         if existing.get(k) != v and not (v in (None, "") and existing.get(k) in (None, ""))
     }
+    if "extra" in record and extra != existing.get("extra"):
+        changed["extra"] = extra
     if not changed:
         return "unchanged", existing["id"]
     changed.update(updated_at=stamp, version=existing["version"] + 1)

@@ -1,0 +1,82 @@
+"""Open data commands (`flask --app app COMMAND`): HSDS, OpenStreetMap and census imports, exports.
+
+Thin wrappers over app.hsds_io, app.osm and app.census. Rejected rows are listed with where they are
+and why, and make the command exit with status 1; the good rows are saved.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import demo, hsds_io
+from .db import init_db
+from .geocoding import OfflineGeocoder
+from .importers import ImportFileError
+
+
+def _db():
+    return init_db(current_app.config["DATABASE"])
+
+
+def _geocoder():
+    return OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
+
+
+def _print(title: str, rows) -> None:
+    if rows:
+        click.echo(title, err=True)
+        for where, reason in rows:
+            click.echo(f"  {where}: {reason}", err=True)
+
+
+@click.command("export-hsds")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["csv", "json"]),
+    multiple=True,
+    help="csv: Tabular Data Package (CSV files + datapackage.json); json: services.json. Default: both.",
+)
+def export_hsds_command(folder, formats):
+    """Export active assets as Open Referral HSDS 3.0 into FOLDER (created when missing)."""
+    report = hsds_io.export_hsds(_db(), folder, formats=tuple(formats) or ("csv", "json"))
+    click.echo(f"{folder}: {report.summary()}.")
+
+
+@click.command("import-hsds")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Taxonomy term -> category CSV (default: assets_data/hsds_taxonomy_map.csv).",
+)
+@click.option(
+    "--default-category", default=None, help="Category for assets none of whose terms map (default: reject them)."
+)
+@click.option("--source", default=None, help="Source label for assets that name none.")
+def import_hsds_command(path, mapping, default_category, source):
+    """Import HSDS 3.0: a datapackage folder, its datapackage.json, a zip, or a JSON file of services."""
+    db = _db()
+    try:
+        report = hsds_io.import_hsds(
+            db, path, term_map_path=mapping, default_category=default_category, source=source, geocoder=_geocoder()
+        )
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    for line in hsds_io.report_lines(report):
+        click.echo(line, err=True)
+    _print("Warnings:", report.warnings)
+    _print("Skipped (not imported):", report.skipped)
+    if report.errors:
+        _print("Rejected (fix and re-import; the good ones are already saved):", report.errors)
+        raise SystemExit(1)
+
+
+COMMANDS = [export_hsds_command, import_hsds_command]

@@ -60,9 +60,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import cli, db
     from .views import api, maps
+    from .views import hsds as hsds_views
 
     db.init_app(app)
     cli.init_app(app)
     app.register_blueprint(maps.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(hsds_views.bp)
     return app

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import demo, hsds_io
+from . import demo, hsds_io, osm
 from .db import init_db
 from .geocoding import OfflineGeocoder
 from .importers import ImportFileError
@@ -79,4 +79,29 @@ def import_hsds_command(path, mapping, default_category, source):
         raise SystemExit(1)
 
 
-COMMANDS = [export_hsds_command, import_hsds_command]
+@click.command("import-osm")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Tag -> category CSV (default: assets_data/osm_tag_map.csv).",
+)
+def import_osm_command(path, mapping):
+    """Import amenities from an .osm.pbf extract, Overpass JSON or GeoJSON (OpenStreetMap, ODbL)."""
+    db = _db()
+    try:
+        report = osm.import_osm(db, path, tag_map_path=mapping)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    for reason, count in sorted(report.skipped.items()):
+        click.echo(f"Skipped {count} feature(s) tagged {reason}.", err=True)
+    _print("Warnings:", report.warnings)
+    if report.errors:
+        _print("Rejected (the others are saved):", report.errors)
+        raise SystemExit(1)
+
+
+COMMANDS = [export_hsds_command, import_hsds_command, import_osm_command]

@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import demo, hsds_io, osm
+from . import census, demo, hsds_io, osm
 from .db import init_db
 from .geocoding import OfflineGeocoder
 from .importers import ImportFileError
@@ -104,4 +104,34 @@ def import_osm_command(path, mapping):
         raise SystemExit(1)
 
 
-COMMANDS = [export_hsds_command, import_hsds_command, import_osm_command]
+@click.command("import-census-profile")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="Which characteristic or column becomes which indicator (e.g. assets_data/census_profile_2021_map.csv).",
+)
+@click.option("--level", default=None, help="Only join onto areas of this level (e.g. DA, LSOA).")
+@click.option("--id-column", default=None, help="Column holding the area id (default: ALT_GEO_CODE/DGUID, or guessed).")
+@click.option("--source", default=None, help="Source label for the indicators (default: the file name).")
+def import_census_profile_command(path, mapping, level, id_column, source):
+    """Join a census profile CSV (Statistics Canada long format) or a wide statistics CSV onto areas."""
+    db = _db()
+    try:
+        report = census.import_profile(db, path, mapping, level=level, id_column=id_column, source=source)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    click.echo(f"Indicators: {', '.join(report.indicators)}")
+    if report.missing:
+        click.echo(f"No values found for: {', '.join(report.missing)} (check the mapping)", err=True)
+    for key, count in sorted(report.suppressed.items()):
+        click.echo(f"  {key}: {count} suppressed value(s) left empty", err=True)
+    if report.errors:
+        _print("Rejected values (the others are saved):", [(f"row {n}", r) for n, r in report.errors])
+        raise SystemExit(1)
+
+
+COMMANDS = [export_hsds_command, import_hsds_command, import_osm_command, import_census_profile_command]

@@ -344,7 +344,7 @@ AREA_ID_FIELDS = ("id", "dauid", "dguid", "csduid", "lsoa21cd", "lsoa11cd", "geo
 AREA_NAME_FIELDS = ("name", "csd_name_full", "lsoa21nm", "lsoa11nm", "label")
 AREA_POPULATION_FIELDS = ("population", "pop", "pop_2021", "population_2021", "total_population")
 AREA_KNOWN = {
-    "land_area_km2": ("land_area_km2", "land_area_km2_2021", "area_km2"),
+    "land_area_km2": ("land_area_km2", "land_area_km2_2021", "area_km2", "landarea"),
     "parent_id": ("parent_id", "csduid", "parent"),
     "rep_lon": ("rep_lon",),
     "rep_lat": ("rep_lat",),
@@ -478,21 +478,19 @@ def import_areas(
     name_field: str | None = None,
     population_field: str | None = None,
     source: str | None = None,
+    crs: str | None = None,
 ) -> AreaImportReport:
-    """Import a GeoJSON file of area polygons (WGS84) with an id, a name and a population."""
+    """Import area polygons with an id, a name and a population: GeoJSON, a .shp or a zipped
+    shapefile, in any coordinate system (from the file's .prj or GeoJSON crs member, or `crs`),
+    reprojected to WGS84 (app.boundaries)."""
+    from .boundaries import read_features
+
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{path.name}: not UTF-8 text") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
-        raise ImportFileError(f"{path.name}: expected a GeoJSON FeatureCollection")
     if not re.fullmatch(r"[A-Za-z0-9_]{1,20}", level):
         raise ImportFileError("level must be 1-20 letters, digits or underscores (for example DA, CSD, LSOA)")
+    features = read_features(path, crs)
     rows, keys, errors = area_records(
-        doc["features"],
+        features,
         level,
         id_field=id_field,
         name_field=name_field,

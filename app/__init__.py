@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth, cli, db, errorpages, i18n, security
     from .views import admin, api, assets, finder, imports, maps, ops, suggestions
     from .views import auth as auth_views
+    from .views import hsds as hsds_views
 
     db.init_app(app)
     auth.init_app(app)
@@ -97,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         suggestions.bp,
         admin.bp,
         ops.bp,
+        hsds_views.bp,
     ):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session

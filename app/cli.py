@@ -74,12 +74,15 @@ def import_assets_command(path, source):
 @click.option("--id-field", default=None, help="Property holding the area id (default: guessed).")
 @click.option("--name-field", default=None, help="Property holding the area name (default: guessed).")
 @click.option("--population-field", default=None, help="Property holding the population (default: guessed).")
-def import_areas_command(path, level, id_field, name_field, population_field):
-    """Import area polygons (GeoJSON, WGS84); other numeric properties become indicators."""
+@click.option(
+    "--crs", default=None, help="Coordinate system of the file, e.g. EPSG:3347 (default: from .prj or GeoJSON)."
+)
+def import_areas_command(path, level, id_field, name_field, population_field, crs):
+    """Import area polygons (GeoJSON, .shp or zipped shapefile, any CRS); numeric properties become indicators."""
     db = _db()
     try:
         report = importers.import_areas(
-            db, path, level, id_field=id_field, name_field=name_field, population_field=population_field
+            db, path, level, id_field=id_field, name_field=name_field, population_field=population_field, crs=crs
         )
     except importers.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
@@ -143,6 +146,8 @@ def restore_command(file, yes):
 
 
 def init_app(app) -> None:
+    from .cli_open_data import COMMANDS as OPEN_DATA_COMMANDS
+
     for command in (
         init_db_command,
         load_demo_command,
@@ -152,5 +157,7 @@ def init_app(app) -> None:
         backup_command,
         restore_command,
     ):
+        app.cli.add_command(command)
+    for command in OPEN_DATA_COMMANDS:
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"store": store})

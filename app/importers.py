@@ -21,7 +21,8 @@ from sqlite_utils import Database
 
 from needs_assessment.precision import is_known as is_known_precision
 
-from . import store, supports
+from . import abcd, store, supports
+from .csvsafe import restore
 from .geocoding import normalise_postal_code
 
 # Accepted spellings of our columns in incoming files (lowercased, spaces/dashes as underscores).
@@ -147,7 +148,7 @@ def _csv_table(text: str, name: str) -> Table:
             if k is None:  # more cells than header columns
                 rec["__extra_cells__"] = v
                 continue
-            rec[k] = (v or "").strip()
+            rec[k] = restore((v or "").strip())
         out.append((index, rec))
     return Table([h for h in reader.fieldnames if h is not None], out, "row")
 
@@ -425,6 +426,18 @@ def validate_asset(record: dict, categories: list[dict], geocoder=None) -> Asset
                     warnings.append("could not locate it offline; imported without a point")
         elif not precision:
             precision = "exact"
+    finder_fields: dict = {}
+    try:
+        finder_fields = supports.clean_fields(text)
+    except ValueError as exc:
+        errors[str(exc).split(" ", 1)[0]] = str(exc)
+    abcd_code = abcd_types = None
+    if text.get("abcd_type"):
+        abcd_types = abcd.load_types()
+        abcd_code = abcd.resolve_type(text["abcd_type"], abcd_types)
+        if abcd_code is None:
+            known_types = ", ".join(t["code"] for t in abcd_types)
+            errors["abcd_type"] = f"unknown abcd_type {text['abcd_type']!r} (known: {known_types})"
     if errors:
         return AssetCheck(None, errors, warnings)
     if precision == "none":
@@ -446,8 +459,10 @@ def validate_asset(record: dict, categories: list[dict], geocoder=None) -> Asset
     }
     for key in TEXT_FIELDS:
         clean[key] = text.get(key, "")
-    clean.update(supports.clean_fields(text))  # finder attributes; derives opening_hours from hours_text
-    known = set(clean) | {"__extra_cells__"}
+    clean.update(finder_fields)  # finder attributes; opening_hours derived from hours_text where exact
+    if abcd_code is not None:
+        clean["abcd_type"] = abcd.stored_type(abcd_code, category, abcd_types)
+    known = set(clean) | {"__extra_cells__", "abcd_type"}
     extra = {k: v for k, v in rec.items() if k not in known and v not in ("", None)}
     extra.update(record.get("__extra__") or {})
     if extra:
@@ -493,7 +508,7 @@ AREA_ID_FIELDS = ("id", "dauid", "dguid", "csduid", "lsoa21cd", "lsoa11cd", "geo
 AREA_NAME_FIELDS = ("name", "csd_name_full", "lsoa21nm", "lsoa11nm", "label")
 AREA_POPULATION_FIELDS = ("population", "pop", "pop_2021", "population_2021", "total_population")
 AREA_KNOWN = {
-    "land_area_km2": ("land_area_km2", "land_area_km2_2021", "area_km2"),
+    "land_area_km2": ("land_area_km2", "land_area_km2_2021", "area_km2", "landarea"),
     "parent_id": ("parent_id", "csduid", "parent"),
     "rep_lon": ("rep_lon",),
     "rep_lat": ("rep_lat",),
@@ -627,21 +642,19 @@ def import_areas(
     name_field: str | None = None,
     population_field: str | None = None,
     source: str | None = None,
+    crs: str | None = None,
 ) -> AreaImportReport:
-    """Import a GeoJSON file of area polygons (WGS84) with an id, a name and a population."""
+    """Import area polygons with an id, a name and a population: GeoJSON, a .shp or a zipped
+    shapefile, in any coordinate system (from the file's .prj or GeoJSON crs member, or `crs`),
+    reprojected to WGS84 (app.boundaries)."""
+    from .boundaries import read_features
+
     path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{path.name}: not UTF-8 text") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
-        raise ImportFileError(f"{path.name}: expected a GeoJSON FeatureCollection")
     if not re.fullmatch(r"[A-Za-z0-9_]{1,20}", level):
         raise ImportFileError("level must be 1-20 letters, digits or underscores (for example DA, CSD, LSOA)")
+    features = read_features(path, crs)
     rows, keys, errors = area_records(
-        doc["features"],
+        features,
         level,
         id_field=id_field,
         name_field=name_field,

@@ -20,9 +20,12 @@ from .errors import Conflict, NotFound
 from .migrations import AREA_COLUMNS, ASSET_COLUMNS
 from .supports import FINDER_COLUMNS
 
+# Columns that feature migrations add to assets (app/abcd.py: the `hsds` set).
+FEATURE_ASSET_COLUMNS: dict[str, type] = {"abcd_type": str}
+
 # Fields people may set on an asset (everything except bookkeeping).
 ASSET_FIELDS = [c for c in ASSET_COLUMNS if c not in {"id", "status", "version", "created_at", "updated_at", "extra"}]
-ASSET_FIELDS += list(FINDER_COLUMNS)
+ASSET_FIELDS += list(FINDER_COLUMNS) + list(FEATURE_ASSET_COLUMNS)
 
 AREA_COLUMNS_SET = frozenset(AREA_COLUMNS)
 
@@ -344,10 +347,14 @@ def update_asset(
 
 
 def save_asset(db: Database, record: dict, actor: str = "system", action: str = "import") -> tuple[str, int]:
-    """Insert a record, or update the asset it duplicates. Returns (inserted|updated|unchanged, id)."""
+    """Insert a record, or update the asset it duplicates. Returns (inserted|updated|unchanged, id).
+
+    A record with an "extra" key (a dict, or None) replaces the stored extra attributes; without
+    the key they are left alone.
+    """
     values = {k: record.get(k) for k in ASSET_FIELDS if k in record}
-    if record.get("extra"):
-        values["extra"] = record["extra"]
+    if "extra" in record:  # a dict, or None: replaces the stored extra attributes; absent: left alone
+        values["extra"] = record["extra"] or None
     existing = find_matching_asset(db, values)
     if existing is None:
         return "inserted", create_asset(db, values, actor, action=action)

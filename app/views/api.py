@@ -9,7 +9,7 @@ from threading import Lock
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import analysis, geojson, importers, store
+from .. import analysis, exports, geojson, importers, store
 from ..auth import actor, editor_required
 from ..db import get_db
 from ..errors import Conflict, InvalidParameter, NotFound
@@ -80,6 +80,39 @@ def assets():
     return _cached_json(key, build)
 
 
+def _export_rows(args) -> list[dict]:
+    """Active assets filtered like the map (bbox, category, q, mapped), all columns."""
+    db = get_db()
+    bbox = parse_bbox(args.get("bbox"))
+    cats = parse_categories(args.getlist("category"), store.category_slugs(db))
+    q = parse_query(args.get("q"))
+    mapped = parse_choice(args.get("mapped"), "mapped", ["0", "1"])
+    found = store.asset_filter(bbox=bbox, categories=cats, q=q)
+    if found is None:
+        return []
+    where, params = found
+    if mapped is not None:
+        where += f" AND {'' if mapped == '1' else 'NOT '}({geojson.PUBLIC_POINT_SQL})"
+    return list(db.query(f"SELECT * FROM assets WHERE {where} {store.ORDER_BY}", params))
+
+
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/assets.csv")
+def assets_csv():
+    """Active assets as CSV (import-assets' columns), same filters as /api/assets."""
+    return _download(exports.assets_csv(_export_rows(request.args)), "text/csv", "assets.csv")
+
+
+@bp.get("/assets.geojson")
+def assets_geojson():
+    """Active assets as GeoJSON with every public field, same filters as /api/assets."""
+    body = geojson.dumps(exports.assets_geojson(_export_rows(request.args)))
+    return _download(body, "application/geo+json", "assets.geojson")
+
+
 @bp.get("/assets/<int:asset_id>")
 def asset(asset_id: int):
     """One active asset with all its public fields."""
@@ -91,9 +124,12 @@ def asset(asset_id: int):
 
 @bp.get("/areas")
 def areas():
-    """Areas as GeoJSON with population, density and indicator columns; level= filters."""
+    """Areas as GeoJSON with population, density and indicator columns; level= filters; format=csv."""
     db = get_db()
     level = parse_choice(request.args.get("level"), "level", store.area_levels(db))
+    if parse_choice(request.args.get("format"), "format", ["geojson", "csv"], default="geojson") == "csv":
+        body = exports.areas_csv(store.list_areas(db, level), store.indicator_keys(db))
+        return _download(body, "text/csv", f"areas{'-' + level if level else ''}.csv")
     key = ("areas", store.data_version(db), level, current_app.config["DATABASE"])
 
     def build() -> bytes:
@@ -120,10 +156,10 @@ def _analysis_args(args) -> dict:
 def reach():
     """Who isn't reached by a category: totals, areas (most unreached first), group breakdowns.
 
-    format=geojson returns the areas as GeoJSON features carrying the same properties.
+    format=geojson returns the areas as GeoJSON features carrying the same properties; format=csv a table.
     """
     db = get_db()
-    fmt = parse_choice(request.args.get("format"), "format", ["json", "geojson"], default="json")
+    fmt = parse_choice(request.args.get("format"), "format", ["json", "geojson", "csv"], default="json")
     report = analysis.reach_report(
         db,
         request.args.get("category"),
@@ -132,6 +168,8 @@ def reach():
     )
     if fmt == "geojson":
         return Response(geojson.dumps(analysis.reach_geojson(db, report)), mimetype="application/geo+json")
+    if fmt == "csv":
+        return _download(exports.reach_csv(report), "text/csv", f"reach-{report['category']}.csv")
     return jsonify(report)
 
 

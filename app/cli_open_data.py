@@ -1,0 +1,137 @@
+"""Open data commands (`flask --app app COMMAND`): HSDS, OpenStreetMap and census imports, exports.
+
+Thin wrappers over app.hsds_io, app.osm and app.census. Rejected rows are listed with where they are
+and why, and make the command exit with status 1; the good rows are saved.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import census, demo, hsds_io, osm
+from .db import init_db
+from .geocoding import OfflineGeocoder
+from .importers import ImportFileError
+
+
+def _db():
+    return init_db(current_app.config["DATABASE"])
+
+
+def _geocoder():
+    return OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
+
+
+def _print(title: str, rows) -> None:
+    if rows:
+        click.echo(title, err=True)
+        for where, reason in rows:
+            click.echo(f"  {where}: {reason}", err=True)
+
+
+@click.command("export-hsds")
+@with_appcontext
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["csv", "json"]),
+    multiple=True,
+    help="csv: Tabular Data Package (CSV files + datapackage.json); json: services.json. Default: both.",
+)
+def export_hsds_command(folder, formats):
+    """Export active assets as Open Referral HSDS 3.0 into FOLDER (created when missing)."""
+    report = hsds_io.export_hsds(_db(), folder, formats=tuple(formats) or ("csv", "json"))
+    click.echo(f"{folder}: {report.summary()}.")
+
+
+@click.command("import-hsds")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Taxonomy term -> category CSV (default: assets_data/hsds_taxonomy_map.csv).",
+)
+@click.option(
+    "--default-category", default=None, help="Category for assets none of whose terms map (default: reject them)."
+)
+@click.option("--source", default=None, help="Source label for assets that name none.")
+def import_hsds_command(path, mapping, default_category, source):
+    """Import HSDS 3.0: a datapackage folder, its datapackage.json, a zip, or a JSON file of services."""
+    db = _db()
+    try:
+        report = hsds_io.import_hsds(
+            db, path, term_map_path=mapping, default_category=default_category, source=source, geocoder=_geocoder()
+        )
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    for line in hsds_io.report_lines(report):
+        click.echo(line, err=True)
+    _print("Warnings:", report.warnings)
+    _print("Skipped (not imported):", report.skipped)
+    if report.errors:
+        _print("Rejected (fix and re-import; the good ones are already saved):", report.errors)
+        raise SystemExit(1)
+
+
+@click.command("import-osm")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Tag -> category CSV (default: assets_data/osm_tag_map.csv).",
+)
+def import_osm_command(path, mapping):
+    """Import amenities from an .osm.pbf extract, Overpass JSON or GeoJSON (OpenStreetMap, ODbL)."""
+    db = _db()
+    try:
+        report = osm.import_osm(db, path, tag_map_path=mapping)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    for reason, count in sorted(report.skipped.items()):
+        click.echo(f"Skipped {count} feature(s) tagged {reason}.", err=True)
+    _print("Warnings:", report.warnings)
+    if report.errors:
+        _print("Rejected (the others are saved):", report.errors)
+        raise SystemExit(1)
+
+
+@click.command("import-census-profile")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="Which characteristic or column becomes which indicator (e.g. assets_data/census_profile_2021_map.csv).",
+)
+@click.option("--level", default=None, help="Only join onto areas of this level (e.g. DA, LSOA).")
+@click.option("--id-column", default=None, help="Column holding the area id (default: ALT_GEO_CODE/DGUID, or guessed).")
+@click.option("--source", default=None, help="Source label for the indicators (default: the file name).")
+def import_census_profile_command(path, mapping, level, id_column, source):
+    """Join a census profile CSV (Statistics Canada long format) or a wide statistics CSV onto areas."""
+    db = _db()
+    try:
+        report = census.import_profile(db, path, mapping, level=level, id_column=id_column, source=source)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {report.summary()}.")
+    click.echo(f"Indicators: {', '.join(report.indicators)}")
+    if report.missing:
+        click.echo(f"No values found for: {', '.join(report.missing)} (check the mapping)", err=True)
+    for key, count in sorted(report.suppressed.items()):
+        click.echo(f"  {key}: {count} suppressed value(s) left empty", err=True)
+    if report.errors:
+        _print("Rejected values (the others are saved):", [(f"row {n}", r) for n, r in report.errors])
+        raise SystemExit(1)
+
+
+COMMANDS = [export_hsds_command, import_hsds_command, import_osm_command, import_census_profile_command]

@@ -38,6 +38,7 @@ from needs_assessment.precision import PRECISE
 
 from . import hours, store, supports
 from .errors import InvalidParameter
+from .privacy import public_asset
 
 GEOD = Geod(ellps="WGS84")
 INITIAL_RADIUS_M = 2_000.0
@@ -428,6 +429,7 @@ def public_result(
 ) -> dict:
     """One result as plain data: never a location for a confidential site, no distance unless precise."""
     kind = location_kind(row)
+    row = public_asset(row)  # confidential: nothing that places it (app.privacy)
     out = {k: row.get(k) for k in ("id", "name", "category")}
     out["location"] = kind
     out["distance_m"] = round(rank_m) if kind == "distance" and rank_m is not None else None

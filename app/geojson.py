@@ -1,7 +1,7 @@
 """Turn stored rows into GeoJSON (coordinates in (lon, lat) order, rounded to 5 decimals ≈ 1 m).
 
-Confidential assets never carry a point or a street address; assets with precision 'none' have
-no point. Both come out with `"geometry": null`.
+Confidential assets go through app.privacy.public_asset: no point and nothing that places them,
+contact details kept. Assets with precision 'none' have no point. Both have `"geometry": null`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,20 @@ import json
 
 from needs_assessment.precision import CONFIDENTIAL_WORDS, PRECISE, describe, is_precise
 
+from .privacy import CONFIDENTIAL_BLANK, public_asset
+
 # Properties in the list endpoint: enough to draw and filter markers.
 LIST_PROPERTIES = ("name", "category", "location_precision", "community", "municipality")
+
+
+def _property_sql(key: str) -> str:
+    if key in CONFIDENTIAL_BLANK:  # the same rule as privacy.public_asset, in SQL
+        blank = CONFIDENTIAL_BLANK[key]
+        return f"'{key}', CASE WHEN confidential THEN '{blank}' ELSE COALESCE({key}, '') END"
+    return f"'{key}', COALESCE({key}, '')"
+
+
+_LIST_PROPERTIES_SQL = ", ".join(_property_sql(k) for k in LIST_PROPERTIES)
 
 # The same rule as public_point() and asset_feature(), in SQL, for the fast list endpoint.
 PUBLIC_POINT_SQL = (
@@ -23,7 +35,7 @@ LIST_FEATURE_SQL = f"""json_object(
     THEN json_object('type', 'Point', 'coordinates', json_array(round(longitude, 5), round(latitude, 5)))
     ELSE NULL END,
   'properties', json_object('id', id,
-    {", ".join(f"'{k}', COALESCE({k}, '')" for k in LIST_PROPERTIES)},
+    {_LIST_PROPERTIES_SQL},
     'confidential', json(CASE WHEN confidential THEN 'true' ELSE 'false' END),
     'precise', json(CASE WHEN ({PUBLIC_POINT_SQL}) AND location_precision IN ({", ".join(repr(p) for p in sorted(PRECISE))})
       THEN 'true' ELSE 'false' END)))"""
@@ -62,7 +74,8 @@ def public_point(row: dict) -> tuple[float, float] | None:
 
 
 def asset_feature(row: dict, *, detail: bool = False) -> dict:
-    """A GeoJSON Feature for one asset row."""
+    """A GeoJSON Feature for one asset row (made public first: see app.privacy)."""
+    row = public_asset(row)
     point = public_point(row)
     props = {"id": row["id"]}
     for key in LIST_PROPERTIES:
@@ -78,8 +91,6 @@ def asset_feature(row: dict, *, detail: bool = False) -> dict:
         )
         props["status"] = row.get("status")
         props["version"] = row.get("version")
-        if row.get("confidential"):
-            props["address"] = ""
     return {
         "type": "Feature",
         "id": row["id"],

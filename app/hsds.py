@@ -34,6 +34,7 @@ from jsonschema import Draft202012Validator
 
 from . import abcd
 from .migrations import ASSET_COLUMNS
+from .privacy import public_asset  # noqa: F401  (part of this module's interface)
 from .supports import FINDER_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
@@ -386,25 +387,6 @@ def _day_ranges(days: list[str]) -> str:
 
 
 # --- asset -> unit -----------------------------------------------------------------------------
-
-
-def public_asset(row: dict) -> dict:
-    """The asset as it may leave the app: a confidential site loses address, postal code, point and
-    notes (notes can describe the site); an asset without a known location loses its point."""
-    asset = dict(row)
-    if asset.get("confidential"):
-        asset.update(
-            address="",
-            postal_code="",
-            latitude=None,
-            longitude=None,
-            notes="",
-            location_precision="none",
-            precision_source="",
-        )
-    elif asset.get("location_precision") == "none":
-        asset.update(latitude=None, longitude=None)
-    return asset
 
 
 def asset_extra(asset: dict) -> dict:

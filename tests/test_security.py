@@ -232,3 +232,35 @@ def test_error_pages_escape_their_message(client):
     assert page.status_code == 400
     assert_escaped(page.get_data(as_text=True), "/reach")
     assert re.search(r"threshold must be a number of kilometres, not &#39;&lt;script&gt;", page.get_data(as_text=True))
+
+
+def test_confidential_sites_never_placed_in_any_public_output(client, db):
+    """Address, postal code, town, notes and source page of a shelter appear in no public output."""
+    shelters = list(db.query("SELECT * FROM assets WHERE confidential = 1"))
+    assert len(shelters) == 3
+    store.update_asset(db, shelters[0]["id"], {"address": "12 Hidden Lane", "postal_code": "P1L 9Z9"}, "test")
+    shelters = list(db.query("SELECT * FROM assets WHERE confidential = 1"))
+    outputs = {
+        path: client.get(path).get_data(as_text=True)
+        for path in [
+            "/api/assets",
+            "/api/assets?mapped=0",
+            "/api/assets.csv",
+            "/api/assets.geojson",
+            "/sources",
+            "/finder?near=P1L%201T8&limit=100",
+            "/api/search?near=P1L%201T8&limit=100",
+            f"/finder/handout?ids={','.join(str(s['id']) for s in shelters)}",
+            "/hsds/services?per_page=200&full=true",
+            "/reach?category=social_services&include_imprecise=1",
+        ]
+    }
+    for s in shelters:
+        outputs[f"/api/assets/{s['id']}"] = client.get(f"/api/assets/{s['id']}").get_data(as_text=True)
+        for path, body in outputs.items():
+            for secret in (s["address"], s["postal_code"], s["notes"], s["source_url"]):
+                if (
+                    secret and len(secret) > 4 and not secret.startswith("(")
+                ):  # "(street address omitted deliberately)" is not a secret
+                    assert secret not in body, (path, secret)
+        assert s["name"].replace("'", "&#39;") in outputs["/sources"]  # still listed, with its source label

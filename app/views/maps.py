@@ -14,6 +14,7 @@ from ..db import get_db
 from ..errors import InvalidParameter
 from ..i18n import category_label
 from ..maps import build_map
+from ..privacy import public_asset
 
 bp = Blueprint("maps", __name__)
 
@@ -211,4 +212,4 @@ def sources():
             WHERE a.status = 'active' ORDER BY c.sort_order, a.name COLLATE NOCASE"""
         )
     )
-    return render_template("maps/sources.html", assets=assets)
+    return render_template("maps/sources.html", assets=[public_asset(a) for a in assets])

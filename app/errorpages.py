@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .errors import Conflict, InvalidParameter, NotFound
+from .i18n import N_
 
 MESSAGES = {
-    400: "Something in the request was not right.",
-    401: "Please sign in first.",
-    403: "Your account may not do this. Ask an administrator if you need to.",
-    404: "There is nothing at this address.",
-    405: "This address does not accept that kind of request.",
-    409: "This was changed by someone else in the meantime.",
-    413: "The file is too large.",
-    429: "Too many attempts. Please wait a little and try again.",
-    500: "Something went wrong on our side. Nothing you entered was saved; please try again.",
+    400: N_("Something in the request was not right."),
+    401: N_("Please sign in first."),
+    403: N_("Your account may not do this. Ask an administrator if you need to."),
+    404: N_("This page does not exist. Check the address, or start again from the map."),
+    405: N_("This address does not accept that kind of request."),
+    409: N_("This was changed by someone else in the meantime."),
+    413: N_("The file is too large."),
+    429: N_("Too many attempts. Please wait a little and try again."),
+    500: N_("Something went wrong on our side. Nothing you entered was saved; please try again."),
 }
 
 
@@ -32,9 +34,11 @@ def init_app(app) -> None:
     def _csrf(exc):
         return _respond(
             400,
-            "This form could not be accepted: its security token is missing or out of date "
-            "(the page may have been open from an earlier session). Go back, reload the page and send it again; "
-            "copy anything long you typed before reloading.",
+            gettext(
+                "This form could not be accepted: its security token is missing or out of date "
+                "(the page may have been open from an earlier session). Go back, reload the page and send it again; "
+                "copy anything long you typed before reloading."
+            ),
         )
 
     @app.errorhandler(InvalidParameter)
@@ -59,4 +63,5 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        return _respond(exc.code or 500, MESSAGES.get(exc.code, exc.description or "Error"))
+        message = MESSAGES.get(exc.code)
+        return _respond(exc.code or 500, gettext(message) if message else (exc.description or "Error"))

@@ -59,6 +59,7 @@ JS_MESSAGES = [
     N_("Your browser could not give your location: %(error)s"),
     N_("Make a handout of the selected supports (%(count)s)"),
     N_("Precise points only are shown on the map; others are listed “in” their community."),
+    N_("Suggest a correction"),
 ]
 
 

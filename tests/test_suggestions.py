@@ -193,3 +193,15 @@ def test_editor_accepts_correction_and_rejects_with_reason(client, as_role, db):
     assert statuses == {correction["id"]: ("accepted", None), spam["id"]: ("rejected", "Not a community asset")}
     queue = editor.get("/moderation?status=rejected").get_data(as_text=True)
     assert "Not a community asset" in queue
+
+
+def test_public_suggestion_pages_in_french(client):
+    html = client.get("/suggest?lang=fr").get_data(as_text=True)
+    assert "<h1>Suggérer une ressource</h1>" in html and "Envoyer la suggestion" in html
+    token = csrf_token(client, "/suggest?lang=fr")
+    resp = client.post(
+        "/suggest?lang=fr", data={"csrf_token": token, "name": "Cercle de tricot", "category": "community_groups"}
+    )
+    assert resp.status_code == 201 and "<h1>Merci</h1>" in resp.get_data(as_text=True)
+    missing = client.get("/nope?lang=fr").get_data(as_text=True)
+    assert "Cette page n’existe pas." in missing

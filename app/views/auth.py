@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 
 from .. import auth, store, users
@@ -23,13 +24,15 @@ def login():
         email = request.form.get("email", "")
         wait = auth.rate_limited("login", *LOGIN_LIMIT)
         if wait is not None:
-            error = f"Too many sign-in attempts. Please wait {wait // 60 + 1} minutes and try again."
+            error = gettext(
+                "Too many sign-in attempts. Please wait %(minutes)s minutes and try again.", minutes=wait // 60 + 1
+            )
             status = 429
         else:
             db = get_db()
             user = users.authenticate(db, email, request.form.get("password", ""))
             if user is None:
-                error = "That email and password do not match an active account."
+                error = gettext("That email and password do not match an active account.")
                 status = 401
             else:
                 db["users"].update(user["id"], {"last_login_at": store.now_iso()})

@@ -5,26 +5,28 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import importers, store
 from ..auth import actor, editor_required, rate_limited
 from ..db import get_db
 from ..errors import InvalidParameter
+from ..i18n import N_
 from .assets import _with_located, form_values, geocoder, render_form, row_values
 
 bp = Blueprint("suggestions", __name__)
 
 SUGGEST_LIMIT = (5, 3600)  # suggestions per client per hour
 PUBLIC_FIELDS = [
-    ("name", "Name of the place, group or service"),
-    ("category", "Kind of asset"),
-    ("address", "Street address"),
-    ("community", "Community"),
-    ("postal_code", "Postal code"),
-    ("phone", "Phone"),
-    ("website", "Website"),
-    ("hours_text", "Hours"),
-    ("description", "What it offers"),
+    ("name", N_("Name of the place, group or service")),
+    ("category", N_("Kind of asset")),
+    ("address", N_("Street address")),
+    ("community", N_("Community")),
+    ("postal_code", N_("Postal code")),
+    ("phone", N_("Phone")),
+    ("website", N_("Website")),
+    ("hours_text", N_("Hours")),
+    ("description", N_("What it offers")),
 ]
 MAX_PUBLIC_TEXT = 2000
 
@@ -84,14 +86,14 @@ def _accept_suggestion(kind: str, asset=None):
         current = row_values(asset)
         payload = {k: v for k, v in values.items() if v != (current.get(k) or "")}
         if not payload and not message:
-            errors = {"form": "Change at least one field, or tell us what is wrong in the message box."}
+            errors = {"form": gettext("Change at least one field, or tell us what is wrong in the message box.")}
         else:
             check = importers.validate_asset(
                 {**current, **payload, "location_precision": "none"}, store.list_categories(db)
             )
             errors = {k: v for k, v in check.errors.items() if k in payload}
     if contact and not importers.EMAIL_RE.match(contact):
-        errors["contact"] = "That does not look like an email address (you can leave it empty)."
+        errors["contact"] = gettext("That does not look like an email address (you can leave it empty).")
     if errors:
         return _render_public(values, asset=asset, errors=errors, status=400)
     db["suggestions"].insert(

@@ -120,6 +120,15 @@ def full_scan_ranked(db, origin, where, params, limit, is_open, text_ids=None):
     return ranked, None, {"rounds": 1, "candidates": len(rows)}
 
 
+def bench_app():
+    """WSGI app for gunicorn: the app, or with BENCH_FULL_SCAN=1 the full-scan baseline."""
+    from app import create_app, finder
+
+    if os.environ.get("BENCH_FULL_SCAN") == "1":
+        finder._ranked = full_scan_ranked
+    return create_app({"DATABASE": os.environ["BENCH_DB"], "SECRET_KEY": "bench"})
+
+
 def serve(db_path: str, port: int, full_scan: bool) -> None:
     from werkzeug.serving import run_simple
 
@@ -137,12 +146,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db_path: Path, full_scan: bool) -> tuple[subprocess.Popen, str]:
+def start_server(
+    db_path: Path, full_scan: bool, server: str = "gunicorn", workers: int = 2
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    cmd = [sys.executable, __file__, "--serve", str(port), "--db", str(db_path)] + (
-        ["--full-scan"] if full_scan else []
-    )
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
+    env = dict(os.environ, BENCH_DB=str(db_path), BENCH_FULL_SCAN="1" if full_scan else "0", PYTHONPATH=str(ROOT))
+    if server == "gunicorn":
+        gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+        cmd = [
+            gunicorn,
+            "--workers",
+            str(workers),
+            "--threads",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT / "scripts"),
+            "bench_search:bench_app()",
+        ]
+    else:
+        cmd = [sys.executable, __file__, "--serve", str(port), "--db", str(db_path)] + (
+            ["--full-scan"] if full_scan else []
+        )
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
@@ -197,6 +224,15 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "werkzeug"],
+        default="gunicorn",
+        help="gunicorn (as scripts/serve --production runs it) or the threaded development server",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn worker processes (default: 2, one per core here)"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--full-scan", action="store_true", help=argparse.SUPPRESS)
@@ -215,7 +251,7 @@ def main() -> int:
     warmup = queries(20, args.seed + 100)
     results = {}
     for label, full_scan in (("R*Tree + FTS (the app)", False), ("full scan (baseline)", True)):
-        proc, base = start_server(db_path, full_scan)
+        proc, base = start_server(db_path, full_scan, args.server, args.workers)
         try:
             load(base, warmup, args.clients)
             t0 = time.perf_counter()
@@ -233,7 +269,8 @@ def main() -> int:
     ours, base = results["R*Tree + FTS (the app)"], results["full scan (baseline)"]
     p95 = pct(ours, 95)
     print(
-        f"\n/api/search, {args.assets:,} assets, {args.clients} clients, {len(ours)} requests: "
+        f"\n/api/search, {args.assets:,} assets, {args.clients} clients, {len(ours)} requests, {args.server}"
+        f"{f' ({args.workers} workers)' if args.server == 'gunicorn' else ''}: "
         f"p50 {statistics.median(ours):.1f} ms vs {statistics.median(base):.1f} ms "
         f"({statistics.median(base) / statistics.median(ours):.1f}x), "
         f"p95 {p95:.1f} ms vs {pct(base, 95):.1f} ms ({pct(base, 95) / p95:.1f}x)   "

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, request
-from flask_babel import Babel, get_locale, gettext
+from flask import Flask, g, request
+from flask_babel import Babel, get_locale, get_translations, gettext
 
 LANGUAGES = ("en", "fr")
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
@@ -138,3 +138,20 @@ def init_app(app: Flask, translations_dir: str) -> None:
         category_label=category_label,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Templates look the catalogue up once per request, not once per string (a results page holds
+    # hundreds): Flask-Babel's own callables resolve the request context on every call.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+
+def _translations():
+    """This request's translations, fetched from Flask-Babel once and kept on `g`."""
+    cached = g.get("_babel_translations")
+    if cached is None:
+        cached = g._babel_translations = get_translations()
+    return cached

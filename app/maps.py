@@ -8,6 +8,10 @@ app (vendored Leaflet and Leaflet.markercluster), so the page works with no inte
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
+from threading import Lock
+
 import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
@@ -85,7 +89,31 @@ class LayerScript(JSCSSMixin, MacroElement):
         ]
 
 
-def build_map(
+_cache: OrderedDict[str, dict[str, str]] = OrderedDict()
+_cache_lock = Lock()
+_CACHE_SIZE = 64
+
+
+def build_map(**kwargs) -> dict[str, str]:
+    """render_map() with its output kept per arguments: the same map is rendered once, not per request.
+
+    Element ids stay the same between hits, which is harmless: each page holds one map.
+    """
+    key = json.dumps(kwargs, sort_keys=True, default=str)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    parts = render_map(**kwargs)
+    with _cache_lock:
+        _cache[key] = parts
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return parts
+
+
+def render_map(
     *,
     center: tuple[float, float],
     zoom: int,

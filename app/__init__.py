@@ -60,14 +60,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from . import auth, cli, db, errorpages
-    from .views import admin, api, assets, imports, maps, suggestions
+    from .views import admin, api, assessments, assets, imports, maps, suggestions
     from .views import auth as auth_views
 
     db.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
     errorpages.init_app(app)
-    for blueprint in (maps.bp, api.bp, auth_views.bp, assets.bp, imports.bp, suggestions.bp, admin.bp):
+    for blueprint in (maps.bp, api.bp, auth_views.bp, assets.bp, imports.bp, suggestions.bp, admin.bp, assessments.bp):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session
     return app

@@ -222,10 +222,11 @@ def m006_jobs(db: Database) -> None:
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
+    from .assessments import migrations as assessments
     from .geocoding import cache_migrations as geocoding
     from .users import migrations as users
 
-    return [migrations, users, geocoding]
+    return [migrations, users, geocoding, assessments]
 
 
 def migrate(db: Database) -> None:

@@ -27,6 +27,7 @@ so it is suppressed, and so is the next smallest cell (quintile 4), else 3 = 120
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,7 +42,7 @@ def is_small(value: float | None, threshold: int = DEFAULT_THRESHOLD) -> bool:
     """
     if value is None:
         return False
-    rounded = round(float(value))
+    rounded = math.floor(float(value) + 0.5)  # half up: 4.5 people shows as 5
     return 0 < rounded < threshold
 
 
@@ -114,7 +115,7 @@ def suppress_table(
 
             def cost(k):
                 is_total = k[0] == n_rows or k[1] == n_cols
-                return (round(values[k]) == 0, is_total, values[k], k)
+                return (math.floor(values[k] + 0.5) == 0, is_total, values[k], k)
 
             hidden.add(min(candidates, key=cost))
             changed = True

@@ -139,6 +139,8 @@ def parse_geography(raw: dict) -> dict:
             raise InvalidParameter("area ids must be up to 5,000 codes of letters and digits")
         return {"kind": "areas", "ids": ids}
     geom = raw.get("geometry")
+    if isinstance(geom, str) and not geom.strip():
+        geom = None
     if isinstance(geom, str):
         try:
             geom = json.loads(geom)

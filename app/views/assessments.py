@@ -211,8 +211,11 @@ def edit(assessment_id: int):
     except ValueError:
         raise InvalidParameter("the form has no version; reload the page") from None
     template = assessments.get_template(row["template_name"])
-    text = {f.field: form.get(f.field, "") for f in template.narrative_fields() if f.kind == "text"}
+    # Only fields the form sent are changed (the edit page always sends them all).
+    text = {f.field: form[f.field] for f in template.narrative_fields() if f.kind == "text" and f.field in form}
     priorities = _priority_rows(form)
+    sent_priorities = any(k.endswith("_priority") for k in form)
+    sent_manual = any(k.startswith(("value_", "source_")) for k in form)
     values = {
         **text,
         "version": expected,
@@ -224,10 +227,10 @@ def edit(assessment_id: int):
     errors = {}
     manual, manual_errors = assessments.parse_manual_values(form, row["results"])
     errors.update(manual_errors)
-    update = dict(text, manual_values=manual)
+    update = dict(text, manual_values=manual) if sent_manual else dict(text)
     try:
         for f in template.narrative_fields():
-            if f.kind == "priorities":
+            if f.kind == "priorities" and sent_priorities:
                 update[f.field] = assessments.parse_priorities(priorities)
     except InvalidParameter as exc:
         errors["priorities"] = str(exc)

@@ -32,7 +32,9 @@ def test_editor_runs_edits_and_prints(page, live_server):
     page.fill("#f-community_voice", "Parents asked for <script>alert(1)</script> evening programs.")
     page.click("form.narrative-form button[type=submit]")
     page.wait_for_selector("text=Saved.")
-    assert "Parents asked for <script>alert(1)</script> evening programs." in page.locator("#section-voice").inner_text()
+    assert (
+        "Parents asked for <script>alert(1)</script> evening programs." in page.locator("#section-voice").inner_text()
+    )
     assert page.dialogs == []
 
     page.blocked.clear()  # the form's base-map tiles; the print page must ask for nothing outside

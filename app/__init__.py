@@ -77,7 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from . import auth, cli, db, errorpages, i18n, security
-    from .views import admin, api, assets, finder, imports, maps, ops, suggestions
+    from .views import admin, api, assessments, assets, finder, imports, maps, ops, suggestions
     from .views import auth as auth_views
     from .views import hsds as hsds_views
 
@@ -99,6 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         admin.bp,
         ops.bp,
         hsds_views.bp,
+        assessments.bp,
     ):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session

@@ -39,7 +39,8 @@ def load_demo_command():
     counts = demo.load_demo(db)
     click.echo(
         f"Loaded {counts['categories']} categories, {counts['dissemination_areas']} dissemination areas, "
-        f"{counts['municipalities']} municipalities; assets: {counts['assets'].summary()}."
+        f"{counts['municipalities']} municipalities; assets: {counts['assets'].summary()}; "
+        f"example needs assessment: /assessments/{counts['assessment']}."
     )
 
 

@@ -125,4 +125,52 @@ def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:
         "dissemination_areas": n_da,
         "municipalities": n_csd,
         "assets": report,
+        "assessment": load_demo_assessment(db),
     }
+
+
+DEMO_ASSESSMENT = "demo:muskoka-district"
+EXAMPLE = "[Example placeholder — replace this text.]"
+DEMO_NARRATIVE = {
+    "about_notes": (
+        f"{EXAMPLE} This example was made by load-demo from the embedded Muskoka data so that a new user "
+        "sees a finished report. No community engagement took part in it. Say here why the assessment was "
+        "done, who led it and who took part."
+    ),
+    "community_voice": (
+        f"{EXAMPLE} No community engagement was carried out for this example, so nothing is reported here. "
+        "Summarise what residents and partners said in conversations, forums and meetings."
+    ),
+    "survey_summaries": (
+        f"{EXAMPLE} No survey was run for this example. For each survey, give its dates, who answered and how "
+        "many, and the main results."
+    ),
+    "quotes": f"{EXAMPLE} No quotes: add residents' own words here, with their permission.",
+    "actions": f"{EXAMPLE} List the actions agreed, who leads each, and when the assessment will be run again.",
+    "priorities": [
+        {
+            "determinant": "food_security",
+            "priority": f"{EXAMPLE} Food access outside the towns (an illustration of the format, not a decision)",
+            "owner": "[to be decided by the coalition]",
+            "opportunities": "[example] The food banks and meal programs already in the inventory, listed below",
+            "indicators": "People beyond reach of food assets; household food insecurity (enter with its source)",
+        }
+    ],
+}
+
+
+def load_demo_assessment(db: Database) -> int:
+    """A finished needs assessment of the whole district (once: re-running load-demo keeps it)."""
+    from . import assessments
+
+    row = db.execute("SELECT id FROM assessments WHERE external_id = ?", [DEMO_ASSESSMENT]).fetchone()
+    if row:
+        return int(row[0])
+    return assessments.run_assessment(
+        db,
+        geography={"kind": "district"},
+        actor="load-demo (embedded Muskoka data)",
+        title="Community needs assessment: District Municipality of Muskoka (example)",
+        external_id=DEMO_ASSESSMENT,
+        narrative=DEMO_NARRATIVE,
+    )

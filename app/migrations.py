@@ -229,11 +229,12 @@ def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
     from . import abcd  # open data (issue 7): assets.abcd_type
+    from .assessments import migrations as assessments
     from .finder_migrations import migrations as finder
     from .geocoding import cache_migrations as geocoding
     from .users import migrations as users
 
-    return [migrations, users, geocoding, finder, abcd.migrations]
+    return [migrations, users, geocoding, finder, abcd.migrations, assessments]
 
 
 def migrate(db: Database) -> None:

@@ -264,3 +264,37 @@ def test_confidential_sites_never_placed_in_any_public_output(client, db):
                 ):  # "(street address omitted deliberately)" is not a secret
                     assert secret not in body, (path, secret)
         assert s["name"].replace("'", "&#39;") in outputs["/sources"]  # still listed, with its source label
+
+
+def test_xss_in_assessment_narrative_on_report_print_and_pdf(as_role, db):
+    from pypdf import PdfReader
+
+    from app import assessments
+
+    editor, token = as_role("editor")
+    aid = next(iter(db.query("SELECT id FROM assessments ORDER BY id LIMIT 1")))["id"]
+    row = assessments.get_assessment(db, aid)
+    resp = editor.post(
+        f"/assessments/{aid}/edit",
+        data={
+            "csrf_token": token,
+            "version": str(row["version"]),
+            "community_voice": f"Voice {XSS}",
+            "p0_priority": f"Priority {XSS}",
+            "p0_determinant": "transportation",
+            "p0_owner": f"Owner {XSS}",
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    for path in (f"/assessments/{aid}", f"/assessments/{aid}/print", f"/assessments/{aid}/history", "/assessments"):
+        page = editor.get(path)
+        assert page.status_code == 200, path
+        assert_escaped(page.get_data(as_text=True), path)
+    assert ESCAPED in editor.get(f"/assessments/{aid}/print").get_data(as_text=True)
+    pdf = editor.get(f"/assessments/{aid}.pdf")
+    import io
+
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
+    assert "Voice <img src=x onerror=alert(1)>" in text  # printed as text, not run as markup
+    csv_text = editor.get(f"/assessments/{aid}.csv").get_data(as_text=True)
+    assert "\n=" not in csv_text and ",=" not in csv_text  # no cell starts a formula

@@ -1,0 +1,250 @@
+"""Charts and static maps for printed assessments (matplotlib, Agg, SVG) and the PDF (WeasyPrint).
+
+Maps are drawn from our own area geometries, projected to metres (a local transverse Mercator),
+with no tiles: they print and work offline. Confidential sites are never in the snapshot, so they
+can never be drawn; approximate points are drawn hollow.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
+from shapely.geometry import shape  # noqa: E402
+from sqlite_utils import Database  # noqa: E402
+
+from needs_assessment.geo import projection_for  # noqa: E402
+
+plt.rcParams.update(
+    {
+        "svg.fonttype": "none",  # keep text as text: smaller files, selectable in the browser
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
+
+REACH_BINS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0001]
+REACH_COLOURS = ["#f7f7f7", "#d9c6e0", "#b38bc4", "#8c4fa6", "#7a0177"]
+QUINTILE_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]
+
+
+def _svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def data_uri(svg: str) -> str:
+    """An SVG as a data: URI for <img src> (works in browsers and WeasyPrint)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def bar_chart(labels: list[str], values: list[float | None], xlabel: str, colour: str = "#12355b") -> str:
+    """Horizontal bars (None drawn as no bar and labelled 'not shown')."""
+    fig, ax = plt.subplots(figsize=(6.2, 0.32 * len(labels) + 0.8))
+    y = np.arange(len(labels))[::-1]
+    vals = [0 if v is None else v for v in values]
+    ax.barh(y, vals, color=colour, height=0.65)
+    top = max(vals) if vals and max(vals) > 0 else 1
+    for yi, v in zip(y, values, strict=True):
+        text = "not shown" if v is None else (f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}")
+        ax.text((0 if v is None else v) + top * 0.01, yi, text, va="center", fontsize=8)
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, top * 1.15)
+    ax.set_xlabel(xlabel)
+    return _svg(fig)
+
+
+def quintile_chart(dims: dict) -> str:
+    """Stacked bars: share of people in each CIMD quintile, one bar per dimension."""
+    keys = list(dims)
+    fig, ax = plt.subplots(figsize=(6.2, 0.45 * len(keys) + 1.0))
+    y = np.arange(len(keys))[::-1]
+    left = np.zeros(len(keys))
+    for q in range(5):
+        shares = []
+        for k in keys:
+            people = [0 if p is None else p for p in dims[k]["people"]]
+            total = sum(people) or 1
+            shares.append(100 * people[q] / total)
+        ax.barh(y, shares, left=left, color=QUINTILE_COLOURS[q], height=0.6, label=f"Q{q + 1}")
+        left += np.array(shares)
+    ax.set_yticks(y, [dims[k]["label"] for k in keys])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of people with a score (suppressed cells drawn as 0)")
+    ax.legend(
+        ncols=5,
+        loc="upper center",
+        bbox_to_anchor=(0.45, -0.35),
+        frameon=False,
+        title="national quintile (5 = most deprived)",
+    )
+    return _svg(fig)
+
+
+def _patches(geoms, proj) -> list:
+    patches = []
+    for g in geoms:
+        polys = [g] if g.geom_type == "Polygon" else list(getattr(g, "geoms", []))
+        for p in polys:
+            if p.geom_type != "Polygon":
+                continue
+            xy = np.column_stack(proj.forward(*np.asarray(p.exterior.coords).T))
+            patches.append(MplPolygon(xy, closed=True))
+    return patches
+
+
+def static_map(
+    db: Database,
+    row: dict,
+    *,
+    shade: str = "density",
+    categories: dict[str, dict] | None = None,
+    only_category: str | None = None,
+) -> str:
+    """A map of the geography's areas (shaded by density or share beyond reach), municipality
+    outlines and the snapshot's asset points (hollow when approximate)."""
+    geo = row["results"]["geography"]
+    ids = geo["area_ids"]
+    areas = list(
+        db.query(
+            f"SELECT id, geometry, population, land_area_km2, parent_id FROM areas WHERE id IN ({', '.join('?' for _ in ids)})",
+            ids,
+        )
+    )
+    shapes = {a["id"]: shape(json.loads(a["geometry"])) for a in areas if a["geometry"]}
+    if not shapes:
+        return ""
+    minx = min(s.bounds[0] for s in shapes.values())
+    miny = min(s.bounds[1] for s in shapes.values())
+    maxx = max(s.bounds[2] for s in shapes.values())
+    maxy = max(s.bounds[3] for s in shapes.values())
+    proj = projection_for([minx, maxx], [miny, maxy])
+    fig, ax = plt.subplots(figsize=(6.4, 6.0))
+    order = [a for a in areas if a["id"] in shapes]
+    if shade == "reach":
+        share = row["results"]["map"]["unreached_share"]
+        colours = []
+        for a in order:
+            v = share.get(a["id"])
+            colours.append("#d9d9d9" if v is None else REACH_COLOURS[int(np.digitize(v, REACH_BINS[1:-1]))])
+        legend = [("no people counted", "#d9d9d9")] + [
+            (f"{int(lo * 100)}–{int(min(hi, 1) * 100)}% beyond reach", c)
+            for lo, hi, c in zip(REACH_BINS[:-1], REACH_BINS[1:], REACH_COLOURS, strict=True)
+        ]
+    else:
+        dens = [(a["population"] or 0) / a["land_area_km2"] if a["land_area_km2"] else None for a in order]
+        bins = [0, 5, 25, 100, 400]
+        palette = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"]
+        colours = ["#d9d9d9" if d is None else palette[int(np.digitize(d, bins[1:]))] for d in dens]
+        legend = [
+            (f"{lo}–{hi} people/km²" if hi else f"{lo}+ people/km²", c)
+            for lo, hi, c in zip(bins, bins[1:] + [None], palette, strict=True)
+        ]
+    for a, colour in zip(order, colours, strict=True):
+        coll = PatchCollection(_patches([shapes[a["id"]]], proj), facecolor=colour, edgecolor="#ffffff", linewidth=0.4)
+        ax.add_collection(coll)
+    # Municipality outlines of the municipalities the geography touches.
+    parents = sorted({a["parent_id"] for a in areas if a["parent_id"]})
+    if parents:
+        outline_rows = db.query(
+            f"SELECT geometry FROM areas WHERE id IN ({', '.join('?' for _ in parents)}) AND geometry IS NOT NULL",
+            parents,
+        )
+        outlines = [shape(json.loads(r["geometry"])) for r in outline_rows]
+        ax.add_collection(
+            PatchCollection(
+                _patches(outlines, proj), facecolor="none", edgecolor="#333333", linewidth=0.9, linestyle="--"
+            )
+        )
+    cats = categories or {}
+    points = [p for p in row["results"]["map"]["assets"] if only_category in (None, p["category"])]
+    for cat_slug in sorted({p["category"] for p in points}):
+        pts = [p for p in points if p["category"] == cat_slug]
+        colour = (cats.get(cat_slug) or {}).get("colour") or "#444444"
+        for precise in (True, False):
+            sel = [p for p in pts if p["precise"] == precise]
+            if not sel:
+                continue
+            x, y = proj.forward([p["lon"] for p in sel], [p["lat"] for p in sel])
+            ax.scatter(
+                x,
+                y,
+                s=22 if precise else 34,
+                facecolors=colour if precise else "none",
+                edgecolors=colour if not precise else "white",
+                linewidths=1.2 if not precise else 0.5,
+                zorder=3,
+                label=((cats.get(cat_slug) or {}).get("label") or cat_slug)
+                if precise or not any(p["precise"] for p in pts)
+                else None,
+            )
+    x0, y0 = proj.forward([minx], [miny])
+    x1, y1 = proj.forward([maxx], [maxy])
+    pad = 0.03 * max(x1[0] - x0[0], y1[0] - y0[0])
+    ax.set_xlim(x0[0] - pad, x1[0] + pad)
+    ax.set_ylim(y0[0] - pad, y1[0] + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    _scale_bar(ax, x0[0], y0[0], x1[0] - x0[0])
+    handles, labels = ax.get_legend_handles_labels()
+    from matplotlib.patches import Patch
+
+    handles += [Patch(facecolor=c, edgecolor="#999999", label=t) for t, c in legend]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7.5)
+    return _svg(fig)
+
+
+def _scale_bar(ax, x0: float, y0: float, width_m: float) -> None:
+    target = width_m / 4
+    nice = max(v for v in (1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000) if v <= max(target, 1_000))
+    ax.plot([x0, x0 + nice], [y0, y0], color="black", linewidth=2)
+    ax.text(x0 + nice / 2, y0 + width_m * 0.012, f"{nice / 1000:g} km", ha="center", fontsize=7.5)
+
+
+def report_figures(db: Database, row: dict, categories: list[dict]) -> dict[str, str]:
+    """Every chart and map of the report, as data: URIs keyed by block name."""
+    tables = row["results"]["tables"]
+    cats = {c["slug"]: c for c in categories}
+    out = {}
+    assets = tables["assets_by_category"]["rows"]
+    if assets:
+        out["assets_by_category"] = data_uri(
+            bar_chart([r["label"] for r in assets], [r["per_1000"] for r in assets], "assets per 1,000 residents")
+        )
+    reach = tables["reach_by_category"]
+    if reach:
+        out["reach_by_category"] = data_uri(
+            bar_chart(
+                [r["label"] for r in reach],
+                [None if r["share"] is None else 100 * r["share"] for r in reach],
+                "% of residents beyond reach",
+                colour="#7a0177",
+            )
+        )
+    if tables["quintile_distribution"]:
+        out["quintile_distribution"] = data_uri(quintile_chart(tables["quintile_distribution"]))
+    out["asset_map"] = data_uri(static_map(db, row, shade="density", categories=cats))
+    out["reach_map"] = data_uri(
+        static_map(db, row, shade="reach", categories=cats, only_category=row["results"]["map"]["category"])
+    )
+    return out
+
+
+def pdf_bytes(html: str, base_url: str) -> bytes:
+    """Render print HTML to PDF with WeasyPrint (fonts from the system's fontconfig)."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url).write_pdf()

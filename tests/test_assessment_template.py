@@ -1,0 +1,134 @@
+"""Assessment templates: the default one is complete; malformed files name the file and line."""
+
+import pytest
+
+from needs_assessment.template import (
+    BLOCKS,
+    TemplateError,
+    load_template,
+    parse_expression,
+    parse_template,
+    template_by_name,
+)
+
+GOOD = """\
+name: mine
+version: 1
+title: Mine
+sections:
+  - id: people
+    title: People
+    indicators:
+      - id: pop
+        label: Population
+        definition: Usual residents
+        unit: people
+        source: Census
+        year: 2021
+        direction: neutral
+        compute: sum(population)
+"""
+
+
+def test_default_template_has_the_eleven_sections():
+    t = template_by_name("north_muskoka")
+    assert [s.title for s in t.sections] == [
+        "About this assessment",
+        "Who lives here",
+        "Seasonal and part-year population",
+        "Priority populations",
+        "Determinants of health",
+        "Health status and access to care",
+        "Community assets",
+        "Who isn't reached",
+        "Community voice",
+        "Priorities and actions",
+        "Appendix: definitions, sources and methods",
+    ]
+    assert t.suppression_threshold == 5 and t.version == "1"
+    for _, ind in t.indicators():
+        assert ind.label and ind.definition and ind.unit and ind.source and ind.year
+        assert ind.direction in ("higher_is_better", "higher_is_worse", "neutral")
+    assert {f.field for f in t.narrative_fields()} >= {
+        "community_voice",
+        "quotes",
+        "priorities",
+        "land_acknowledgement",
+    }
+    assert {b for s in t.sections for b in s.blocks} == set(BLOCKS)
+
+
+def test_good_template_parses():
+    t = parse_template(GOOD, "mine.yaml")
+    ind = t.indicator("pop")
+    assert (ind.expression, ind.comparators, ind.digits, ind.is_count) == (
+        ("sum", ("population",)),
+        ("district",),
+        0,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ("compute: sum(population)", "compute: summ(population)"),
+            "mine.yaml, line 15: indicator 'pop': unknown function 'summ'",
+        ),
+        (("compute: sum(population)", "compute: sum(population"), "mine.yaml, line 15: indicator 'pop': missing ')'"),
+        (
+            ("compute: sum(population)", "compute: import os"),
+            "mine.yaml, line 15: indicator 'pop': 'import' is not a function call",
+        ),
+        (
+            ("compute: sum(population)", "compute: ratio(population, 2)"),
+            "line 15: indicator 'pop': ratio() needs calculations",
+        ),
+        (("direction: neutral", "direction: up"), "mine.yaml, line 14: indicator 'pop': direction must be one of"),
+        (
+            ("        year: 2021\n", ""),
+            "mine.yaml, line 8: an indicator of section 'people': missing required key(s) year",
+        ),
+        (
+            ("        unit: people", "        unit: people\n        colour: red"),
+            "mine.yaml, line 12: an indicator of section 'people': unknown key 'colour'",
+        ),
+        (("  - id: people", "  - id: People"), "mine.yaml, line 5: section 1 id 'People' must be lowercase"),
+        (("    title: People", "    title: People\n    blocks: [charts]"), "mine.yaml, line 7: unknown block 'charts'"),
+        (("title: Mine", "title: [Mine"), "mine.yaml, line 4: not valid YAML"),
+        (("sections:", "sections: 3\nx:"), "mine.yaml, line 5: the template: unknown key 'x'"),
+        (("name: mine", "name: mine\nname: again"), "mine.yaml, line 2: the template: key 'name' appears twice"),
+        (
+            ("direction: neutral", "direction: neutral\n        comparators: [ontario]"),
+            "line 15: indicator 'pop': the ontario comparator needs",
+        ),
+    ],
+)
+def test_malformed_template_names_file_and_line(change, message):
+    old, new = change
+    assert old in GOOD
+    with pytest.raises(TemplateError) as exc:
+        parse_template(GOOD.replace(old, new, 1), "mine.yaml")
+    assert message in str(exc.value)
+
+
+def test_empty_and_unreadable_files(tmp_path):
+    (tmp_path / "empty.yaml").write_text("")
+    with pytest.raises(TemplateError, match=r"empty.yaml, line 1: the file is empty"):
+        load_template(tmp_path / "empty.yaml")
+    (tmp_path / "bad.yaml").write_bytes(b"name: \xff\xfe")
+    with pytest.raises(TemplateError, match="UTF-8"):
+        load_template(tmp_path / "bad.yaml")
+    with pytest.raises(KeyError):
+        template_by_name("../etc/passwd")
+
+
+def test_expressions_are_declarative_only():
+    assert parse_expression("percent_change(csd_sum(population), csd_sum(pop_2016))") == (
+        "percent_change",
+        (("csd_sum", ("population",)), ("csd_sum", ("pop_2016",))),
+    )
+    for bad in ("__import__(os)", "sum(population) + 1", "population", "sum(a, b)", "share_in_quintile(q, 7)", ""):
+        with pytest.raises(ValueError):
+            parse_expression(bad)

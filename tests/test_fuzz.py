@@ -171,7 +171,52 @@ def test_area_import_never_crashes(empty_db, tmp_path_factory, doc):
     assert report.written + len(report.errors) >= 0
 
 
+@FAST
+@given(json_values)
+def test_hsds_json_import_never_crashes(empty_db, tmp_path_factory, doc):
+    from app import hsds_io
+
+    path = tmp_path_factory.mktemp("fuzz") / "services.json"
+    for candidate in (doc, [doc] if isinstance(doc, dict) else doc, {"contents": doc}):
+        path.write_text(json.dumps(candidate))
+        try:
+            report = hsds_io.import_hsds(empty_db, path, default_category="food")
+        except importers.ImportFileError as exc:
+            assert str(exc)
+            continue
+        assert report.inserted + report.updated + report.unchanged >= 0
+
+
+@FAST
+@given(st.lists(st.lists(csv_cell, min_size=1, max_size=5), max_size=6))
+def test_hsds_package_import_never_crashes(empty_db, tmp_path_factory, rows):
+    import csv
+    import io
+
+    from app import hsds_io
+
+    folder = tmp_path_factory.mktemp("pkg")
+    (folder / "datapackage.json").write_text(
+        json.dumps({"name": "x", "resources": [{"name": "service", "path": "services.csv"}]})
+    )
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["id", "name", "organization_id", "status"])
+    writer.writerows(rows)
+    (folder / "services.csv").write_text(buf.getvalue())
+    try:
+        hsds_io.import_hsds(empty_db, folder, default_category="food")
+    except importers.ImportFileError as exc:
+        assert str(exc)
+
+
 API_PARAMS = {
+    "/api/search": ["near", "category", "q", "open_at", "language", "wheelchair", "cost", "age", "limit", "lang"],
+    "/finder": ["near", "category", "q", "open_at", "limit"],
+    "/finder/handout": ["ids", "lang"],
+    "/hsds/services": ["search", "taxonomy_term_id", "postcode", "proximity", "page", "per_page", "full"],
+    "/hsds/service_at_locations": ["search", "postcode", "proximity", "page", "per_page"],
+    "/api/assets.csv": ["bbox", "category", "q"],
     "/api/assets": ["bbox", "category", "q", "mapped"],
     "/api/areas": ["level"],
     "/api/reach": ["category", "threshold_m", "circuity", "include_imprecise", "level", "format"],
@@ -193,7 +238,7 @@ def test_endpoints_answer_4xx_not_500(client, path):
     def check(params):
         resp = client.get(path, query_string=params)
         assert resp.status_code in (200, 400, 404), (params, resp.status_code)
-        if resp.status_code == 400 and path.startswith("/api/"):
+        if resp.status_code == 400 and (path.startswith("/api/") or path.startswith("/hsds/")):
             assert resp.get_json()["error"]
 
     check()

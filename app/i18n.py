@@ -60,6 +60,35 @@ JS_MESSAGES = [
     N_("Make a handout of the selected supports (%(count)s)"),
     N_("Precise points only are shown on the map; others are listed “in” their community."),
     N_("Suggest a correction"),
+    # static/js/reach.js
+    N_("everyone reached"),
+    N_("up to 25% beyond reach"),
+    N_("25–50%"),
+    N_("50–75%"),
+    N_("over 75%"),
+    N_("Share of people beyond reach"),
+    N_("%(label)s (%(areas)s areas, %(people)s beyond reach)"),
+    N_("no census count"),
+    N_("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate."),
+    N_("%(unreached)s of %(population)s people beyond reach"),
+    N_("; nearest about %(km)s km by road (estimated)"),
+    N_("Put it back"),
+    N_("What if this closed?"),
+    N_("Hypothetical site"),
+    N_("Calculating…"),
+    N_("%(count)s more people reached"),
+    N_("%(count)s more people beyond reach"),
+    N_("no change in who is reached"),
+    N_(
+        "People beyond reach: %(before)s → %(after)s (%(words)s). %(added)s site(s) added, %(removed)s removed. Nothing was saved."
+    ),
+    N_("Could not compute the scenario: %(error)s"),
+    N_("%(unreached)s of %(population)s people beyond reach."),
+    N_("Could not load the analysis: %(error)s"),
+    N_("Click the map where the new site would be."),
+    N_("Searching the area centres…"),
+    N_("Best site for %(weight)s: near the centre of %(area)s, reaching %(count)s more."),
+    N_("Could not suggest a site: %(error)s"),
 ]
 
 

@@ -58,3 +58,12 @@ def test_reach_page_works_without_javascript(browser, live_server):
     pg.click("button[type=submit]")
     assert "Health services" in pg.locator("h1").inner_text()
     context.close()
+
+
+def test_reach_what_if_speaks_french(page, live_server):
+    page.goto(live_server.url + "/reach?category=food&include_imprecise=1&lang=fr")
+    page.wait_for_function("window.reachMapState && window.reachMapState.ready === true")
+    assert "Part des personnes hors de portée" in page.locator("#reach-legend").inner_text()
+    page.click("#whatif-suggest")
+    page.wait_for_function("document.getElementById('whatif-result').textContent.startsWith('Meilleur emplacement')")
+    assert "Rien n’a été enregistré." in page.locator("#whatif-result").inner_text()

@@ -4,14 +4,14 @@
  */
 (function () {
   "use strict";
-  var el = AM.el, getJSON = AM.getJSON, postJSON = AM.postJSON, setStatus = AM.setStatus, fmt = AM.fmt;
+  var t = AM.t, el = AM.el, getJSON = AM.getJSON, postJSON = AM.postJSON, setStatus = AM.setStatus, fmt = AM.fmt;
 
   var SHARE_CLASSES = [
     { max: 0, colour: "#f7f7f7", label: "everyone reached" },
     { max: 0.25, colour: "#fcc5c0", label: "up to 25% beyond reach" },
     { max: 0.5, colour: "#fa9fb5", label: "25–50%" },
     { max: 0.75, colour: "#dd3497", label: "50–75%" },
-    { max: 1.01, colour: "#7a0177", label: "over 75%" }
+    { max: 1.01, colour: "#7a0177", label: "over 75%" }  // labels translated where shown
   ];
   var NO_DATA = "#d9d9d9";
 
@@ -48,19 +48,20 @@
         control.addTo(map);
       }
       box.textContent = "";
-      box.appendChild(el("p", { className: "legend-title", text: "Share of people beyond reach" }));
+      box.appendChild(el("p", { className: "legend-title", text: t("Share of people beyond reach") }));
       var list = el("ul", {});
       SHARE_CLASSES.forEach(function (c, i) {
         var sw = el("span", { className: "swatch", "aria-hidden": "true" });
         sw.style.background = c.colour;
         var n = counts[i] || { areas: 0, people: 0 };
-        list.appendChild(el("li", {}, [sw, c.label + " (" + n.areas + " areas, " + fmt(n.people) + " beyond reach)"]));
+        list.appendChild(el("li", {}, [sw, t("%(label)s (%(areas)s areas, %(people)s beyond reach)",
+          { label: t(c.label), areas: n.areas, people: fmt(n.people) })]));
       });
       var sw = el("span", { className: "swatch", "aria-hidden": "true" });
       sw.style.background = NO_DATA;
-      list.appendChild(el("li", {}, [sw, "no census count"]));
+      list.appendChild(el("li", {}, [sw, t("no census count")]));
       box.appendChild(list);
-      box.appendChild(el("p", { className: "note", text: "Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate." }));
+      box.appendChild(el("p", { className: "note", text: t("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate.") }));
     }
 
     function shade(unreachedById) {
@@ -80,8 +81,8 @@
         if (a) {
           layer.setTooltipContent(el("div", {}, [
             el("strong", { text: a.name }), el("br"),
-            fmt(unreached) + " of " + fmt(a.population) + " people beyond reach" +
-              (a.nearest_m !== null ? "; nearest about " + fmt(a.nearest_m / 1000) + " km by road (estimated)" : "")
+            t("%(unreached)s of %(population)s people beyond reach", { unreached: fmt(unreached), population: fmt(a.population) }) +
+              (a.nearest_m !== null ? t("; nearest about %(km)s km by road (estimated)", { km: fmt(a.nearest_m / 1000) }) : "")
           ]));
         }
       });
@@ -91,20 +92,20 @@
     function drawAssets() {
       ringLayer.clearLayers();
       assetLayer.clearLayers();
-      var t = report.thresholds, c = report.circuity;
+      var th = report.thresholds, c = report.circuity;
       report.assets.forEach(function (a) {
         var removed = removals.indexOf(a.id) >= 0;
         var latlng = [a.lat, a.lon];
         if (!removed) {
           // Rings show straight-line reach: the road threshold divided by the circuity factor.
-          L.circle(latlng, { radius: t.rural_m / c, color: "#333", weight: 1, dashArray: "4 4", fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
-          if (t.urban_m !== t.rural_m) {
-            L.circle(latlng, { radius: t.urban_m / c, color: "#333", weight: 1.5, fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
+          L.circle(latlng, { radius: th.rural_m / c, color: "#333", weight: 1, dashArray: "4 4", fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
+          if (th.urban_m !== th.rural_m) {
+            L.circle(latlng, { radius: th.urban_m / c, color: "#333", weight: 1.5, fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
           }
         }
         var icon = AM.pinIcon(category, a.location_precision === "exact" || a.location_precision === "address" || a.location_precision === "landmark" || a.location_precision === "postal_code");
         var marker = L.marker(latlng, { icon: icon, title: a.name, keyboard: true, opacity: removed ? 0.35 : 1 }).addTo(assetLayer);
-        var button = el("button", { type: "button", className: "link-button", text: removed ? "Put it back" : "What if this closed?" });
+        var button = el("button", { type: "button", className: "link-button", text: removed ? t("Put it back") : t("What if this closed?") });
         button.addEventListener("click", function () {
           var i = removals.indexOf(a.id);
           if (i >= 0) removals.splice(i, 1); else removals.push(a.id);
@@ -119,10 +120,10 @@
     function runScenario() {
       scenarioLayer.clearLayers();
       additions.forEach(function (p) {
-        L.marker([p.lat, p.lon], { icon: AM.pinIcon(category, true), title: "Hypothetical site", keyboard: true })
-          .bindTooltip("Hypothetical site").addTo(scenarioLayer);
-        var t = report.thresholds;
-        L.circle([p.lat, p.lon], { radius: t.rural_m / report.circuity, color: "#7a0177", weight: 2, dashArray: "4 4", fill: false, interactive: false }).addTo(scenarioLayer);
+        L.marker([p.lat, p.lon], { icon: AM.pinIcon(category, true), title: t("Hypothetical site"), keyboard: true })
+          .bindTooltip(t("Hypothetical site")).addTo(scenarioLayer);
+        var th = report.thresholds;
+        L.circle([p.lat, p.lon], { radius: th.rural_m / report.circuity, color: "#7a0177", weight: 2, dashArray: "4 4", fill: false, interactive: false }).addTo(scenarioLayer);
       });
       drawAssets();
       var out = document.getElementById("whatif-result");
@@ -138,7 +139,7 @@
         add: additions.map(function (p) { return { lon: p.lon, lat: p.lat }; }),
         remove: removals
       };
-      if (out) out.textContent = "Calculating…";
+      if (out) out.textContent = t("Calculating…");
       return postJSON(api + "/reach/scenario", body).then(function (res) {
         state.scenario = res;
         var after = {};
@@ -146,12 +147,15 @@
         shade(after);
         if (out) {
           var change = res.change;
-          var words = change < 0 ? fmt(-change) + " more people reached" : change > 0 ? fmt(change) + " more people beyond reach" : "no change in who is reached";
-          out.textContent = "People beyond reach: " + fmt(res.before.unreached_population) + " → " + fmt(res.after.unreached_population) +
-            " (" + words + "). " + res.added + " site(s) added, " + res.removed + " removed. Nothing was saved.";
+          var words = change < 0 ? t("%(count)s more people reached", { count: fmt(-change) })
+            : change > 0 ? t("%(count)s more people beyond reach", { count: fmt(change) }) : t("no change in who is reached");
+          out.textContent = t("People beyond reach: %(before)s → %(after)s (%(words)s). %(added)s site(s) added, %(removed)s removed. Nothing was saved.", {
+            before: fmt(res.before.unreached_population), after: fmt(res.after.unreached_population), words: words,
+            added: res.added, removed: res.removed
+          });
         }
         return res;
-      }).catch(function (e) { if (out) out.textContent = "Could not compute the scenario: " + e.message; });
+      }).catch(function (e) { if (out) out.textContent = t("Could not compute the scenario: %(error)s", { error: e.message }); });
     }
 
     map.createPane("areas");
@@ -172,9 +176,9 @@
       state.areas = areas.features.length;
       shade(null);
       drawAssets();
-      setStatus(fmt(report.unreached_population) + " of " + fmt(report.total_population) + " people beyond reach of " + report.category_label.toLowerCase() + ".");
+      setStatus(t("%(unreached)s of %(population)s people beyond reach.", { unreached: fmt(report.unreached_population), population: fmt(report.total_population) }));
       state.ready = true;
-    }).catch(function (e) { setStatus("Could not load the analysis: " + e.message); });
+    }).catch(function (e) { setStatus(t("Could not load the analysis: %(error)s", { error: e.message })); });
 
     /* what-if controls (the panel is hidden without JavaScript) */
     var panel = document.getElementById("what-if");
@@ -185,7 +189,7 @@
       placing = on;
       if (addButton) addButton.setAttribute("aria-pressed", on ? "true" : "false");
       map.getContainer().style.cursor = on ? "crosshair" : "";
-      if (on) setStatus("Click the map where the new site would be.");
+      if (on) setStatus(t("Click the map where the new site would be."));
     }
     if (addButton) addButton.addEventListener("click", function () { setPlacing(!placing); });
     map.on("click", function (ev) {
@@ -200,15 +204,15 @@
       var q = query({ category: params.category, threshold_m: params.threshold_m, circuity: params.circuity,
         include_imprecise: params.include_imprecise, weight: weight ? weight.value : "" });
       var out = document.getElementById("whatif-result");
-      if (out) out.textContent = "Searching the area centres…";
+      if (out) out.textContent = t("Searching the area centres…");
       getJSON(api + "/reach/suggest?" + q).then(function (s) {
         additions.push({ lon: s.site.lon, lat: s.site.lat });
         map.panTo([s.site.lat, s.site.lon]);
         return runScenario().then(function () {
-          if (out) out.textContent = "Best site for " + s.weight + ": near the centre of " + s.site.area_name +
-            ", reaching " + fmt(s.newly_reached) + " more. " + out.textContent;
+          if (out) out.textContent = t("Best site for %(weight)s: near the centre of %(area)s, reaching %(count)s more.", {
+            weight: s.weight, area: s.site.area_name, count: fmt(s.newly_reached) }) + " " + out.textContent;
         });
-      }).catch(function (e) { if (out) out.textContent = "Could not suggest a site: " + e.message; });
+      }).catch(function (e) { if (out) out.textContent = t("Could not suggest a site: %(error)s", { error: e.message }); });
     });
     var reset = document.getElementById("whatif-reset");
     if (reset) reset.addEventListener("click", function () {

@@ -133,3 +133,11 @@ def test_script_in_asset_name_shows_as_text(page, live_server):
     page.wait_for_timeout(300)
     assert page.dialogs == []
     save_screenshot(page, "map-xss-popup.png")
+
+
+def test_map_scripts_speak_french(page, live_server):
+    """The scripts' strings come from the page's catalogue (read after the page has loaded it)."""
+    page.goto(live_server.url + "/?lang=fr")
+    wait_for_map(page)
+    page.wait_for_function("document.getElementById('map-status').textContent.includes('ressources visibles')")
+    assert "aucune donnée" in page.locator("#area-legend").inner_text()

@@ -13,15 +13,21 @@
 
   /* Translated strings: the page's JSON catalogue (app/i18n.py), English when absent.
      t("%(count)s assets", {count: 3}) fills %(name)s placeholders. */
-  var CATALOGUE = {};
-  try {
-    var node = document.getElementById("am-i18n");
-    if (node) CATALOGUE = JSON.parse(node.textContent) || {};
-  } catch (e) { CATALOGUE = {}; }
+  var CATALOGUE = null;
+  function catalogue() {
+    // Read on first use: this script loads in <head>, before the catalogue at the end of <body>.
+    if (CATALOGUE === null) {
+      var node = document.getElementById("am-i18n");
+      if (!node) return {};
+      try { CATALOGUE = JSON.parse(node.textContent) || {}; } catch (e) { CATALOGUE = {}; }
+    }
+    return CATALOGUE;
+  }
   var LOCALE = document.documentElement.lang === "fr" ? "fr-CA" : "en-CA";
 
   function t(message, values) {
-    var text = Object.prototype.hasOwnProperty.call(CATALOGUE, message) ? CATALOGUE[message] : message;
+    var cat = catalogue();
+    var text = Object.prototype.hasOwnProperty.call(cat, message) ? cat[message] : message;
     return text.replace(/%\((\w+)\)s/g, function (m, key) {
       return values && values[key] !== undefined ? String(values[key]) : m;
     });

@@ -540,12 +540,7 @@ def update_narrative(
     """Save the editable fields. A save over someone else's newer change raises Conflict (nothing merged)."""
     with db.atomic():
         row = get_assessment(db, assessment_id)
-        if expected_version is not None and row["version"] != expected_version:
-            raise Conflict(
-                f"assessment {assessment_id} was changed by someone else (now version {row['version']}, "
-                f"your form was version {expected_version})",
-                row,
-            )
+        store.check_version("assessment", assessment_id, row, expected_version)
         template = get_template(row["template_name"])
         new = _clean_narrative({**row["narrative"], **values}, template)
         if new == row["narrative"]:

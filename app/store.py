@@ -304,6 +304,17 @@ def create_asset(db: Database, values: dict, actor: str, action: str = "create",
     return asset_id
 
 
+def check_version(kind: str, record_id, row: dict, expected_version: int | None) -> None:
+    """Optimistic locking: raise Conflict (carrying the stored row) when the row moved past the
+    version the person's form was loaded at. None means the caller does not lock."""
+    if expected_version is not None and row["version"] != expected_version:
+        raise Conflict(
+            f"{kind} {record_id} was changed by someone else (now version {row['version']}, "
+            f"your form was version {expected_version})",
+            row,
+        )
+
+
 def update_asset(
     db: Database,
     asset_id: int,
@@ -320,12 +331,7 @@ def update_asset(
     """
     with db.atomic():
         existing = get_asset(db, asset_id)
-        if expected_version is not None and existing["version"] != expected_version:
-            raise Conflict(
-                f"asset {asset_id} was changed by someone else (now version {existing['version']}, "
-                f"your form was version {expected_version})",
-                existing,
-            )
+        check_version("asset", asset_id, existing, expected_version)
         values = {k: v for k, v in values.items() if k in ASSET_FIELDS or k in ("status", "extra")}
         if isinstance(values.get("extra"), dict):
             values["extra"] = json.dumps(values["extra"], ensure_ascii=False, sort_keys=True)

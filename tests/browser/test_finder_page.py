@@ -121,7 +121,22 @@ def test_finder_works_without_javascript(browser, live_server):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/reach", "/sources", "/finder?near=Bracebridge&lang=fr"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/reach",
+        "/sources",
+        "/finder?near=Bracebridge&lang=fr",
+        "/suggest",
+        "/suggest?lang=fr",
+        "/login",
+        "/assets/3/suggest",
+        "/assessments",
+        "/assessments/1",
+        "/nope",
+    ],
+)
 def test_public_pages_have_no_serious_accessibility_violations(page, live_server, path):
     page.goto(live_server.url + path)
     page.wait_for_load_state("networkidle")

@@ -246,3 +246,25 @@ def test_pdf_has_every_section_and_renders_to_png(client, db, tmp_path):
     from tests.browser.conftest import keep_artifact
 
     keep_artifact(pngs[0], "assessment-pdf-cover.png")
+
+
+def test_pdf_is_kept_per_version_and_remade_after_an_edit(client, as_role, db, app):
+    import hashlib
+    from pathlib import Path
+
+    aid = demo_id(db)
+    first = client.get(f"/assessments/{aid}.pdf")
+    tag = hashlib.sha1(str(app.config["DATABASE"]).encode()).hexdigest()[:12]
+    cache = Path(app.instance_path) / "pdf-cache" / tag
+    files = sorted(p.name for p in cache.glob(f"assessment-{aid}-*.pdf"))
+    assert len(files) == 1 and files[0].startswith(f"assessment-{aid}-v1-")
+    assert client.get(f"/assessments/{aid}.pdf").data == first.data  # served from the kept file
+    assert not list(cache.glob("*.partial"))
+    editor, token = as_role("editor")
+    editor.post(
+        f"/assessments/{aid}/edit",
+        data={"csrf_token": token, "version": "1", "community_voice": "New words from the forum."},
+    )
+    second = client.get(f"/assessments/{aid}.pdf")
+    assert second.data != first.data
+    assert sorted(p.name.split("-")[2] for p in cache.glob(f"assessment-{aid}-*.pdf")) == ["v1", "v2"]

@@ -7,8 +7,11 @@ re-running and the history need an editor or admin account.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import re
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
@@ -297,8 +300,25 @@ def print_view(assessment_id: int):
 def pdf(assessment_id: int):
     """The print layout as a PDF made on the server (WeasyPrint)."""
     paper = _paper()
-    html = _print_html(assessment_id, paper, for_pdf=True)
-    body = printing.pdf_bytes(html, base_url=request.url_root)
+    db = get_db()
+    row = assessments.get_assessment(db, assessment_id)
+    # Made once per (run, narrative version, data version, paper) and kept on disk: a repeat
+    # download is instant and survives a restart; written to a temporary name and renamed, so a
+    # crash mid-way never leaves a half-written PDF behind.
+    db_tag = hashlib.sha1(str(current_app.config["DATABASE"]).encode()).hexdigest()[:12]
+    cache = Path(current_app.instance_path) / "pdf-cache" / db_tag
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"assessment-{assessment_id}-v{row['version']}-d{store.data_version(db)}-{paper}.pdf"
+    if path.exists():
+        body = path.read_bytes()
+    else:
+        html = _print_html(assessment_id, paper, for_pdf=True)
+        body = printing.pdf_bytes(html, base_url=request.url_root)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(body)
+        os.replace(partial, path)
+        for old in sorted(cache.glob(f"assessment-{assessment_id}-*.pdf"), key=lambda p: p.stat().st_mtime)[:-4]:
+            old.unlink(missing_ok=True)  # keep the few newest versions of each assessment
     return Response(
         body,
         mimetype="application/pdf",

@@ -74,3 +74,12 @@ def test_drawing_a_polygon_runs_for_the_areas_inside(page, live_server):
     page.wait_for_url("**/assessments/*")
     assert "drawn area" in page.locator(".meta").inner_text()
     assert page.errors == []
+
+
+def test_pdf_link_says_it_is_being_made_then_opens_it(strict_page, live_server):
+    page = strict_page  # under the real Content-Security-Policy
+    page.goto(live_server.url + "/assessments/1")
+    page.click("a[data-pdf]:has-text('PDF (A4)')")
+    page.wait_for_selector("#pdf-status:has-text('Preparing the PDF')")
+    page.wait_for_url("blob:**", timeout=30_000)
+    assert page.errors == []

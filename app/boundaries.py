@@ -27,7 +27,7 @@ WGS84 = CRS.from_epsg(4326)
 def parse_crs(text: str) -> CRS:
     """A CRS from 'EPSG:3347', a number, a URN, WKT or a PROJ string; raises ImportFileError."""
     try:
-        return CRS.from_user_input(int(text) if str(text).isdigit() else text)
+        return CRS.from_user_input(int(text) if str(text).isascii() and str(text).isdigit() else text)
     except CRSError as exc:
         raise ImportFileError(f"unknown coordinate reference system {text!r} ({exc})") from None
 

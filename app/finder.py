@@ -197,7 +197,7 @@ def parse_ids(values: Sequence[str], max_ids: int = MAX_IDS) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit() or len(part) > 12:
+            if not re.fullmatch(r"[0-9]{1,12}", part):  # not isdigit(): "²" is a digit to Python, not to int()
                 raise InvalidParameter(f"ids must be asset numbers separated by commas, not {part[:20]!r}")
             if int(part) not in ids:
                 ids.append(int(part))

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from app import create_app
 from app.db import init_db, open_database
 from app.demo import load_demo
+
+# Property-based tests: the same examples on every CI run (a run that lands must not depend on
+# luck); HYPOTHESIS_PROFILE=explore draws fresh examples on each run, to find new bugs.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

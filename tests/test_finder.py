@@ -514,3 +514,9 @@ def test_handout_pdf_one_page_with_names_and_note(client, db):
     names = [r[0] for r in db.execute(f"SELECT name FROM assets WHERE id IN ({','.join(map(str, longest))})")]
     for name in names:
         assert name[:25] in flat, name
+
+
+def test_handout_ids_reject_non_ascii_digits(client):
+    """Found by hypothesis: '²' passes str.isdigit() but int() refuses it (it was a 500)."""
+    resp = client.get("/finder/handout", query_string={"ids": "²"})
+    assert resp.status_code == 400

@@ -84,16 +84,21 @@ def openapi():
     return Response((hsds_schema.SCHEMA_DIR / "schema" / "openapi.json").read_bytes(), mimetype="application/json")
 
 
-@bp.get("/services")
-def services():
-    """Paginated services: search, taxonomy_term_id, taxonomy_id, organization_id, postcode, proximity."""
+def _place_list(lister):
+    """A paginated list that can be filtered by place (postcode, proximity); ndjson means all pages, full."""
     db = get_db()
     fmt = _format()
     params = _list_params(with_place=True)
     full = hsds_api.parse_bool(request.args.get("full"), "full") or fmt == "ndjson"
     if fmt == "ndjson":
         params = _all_pages(params)
-    return _respond(hsds_api.service_list(db, _key(db), params, full=full, geocoder=_geocoder()), fmt)
+    return _respond(lister(db, _key(db), params, full=full, geocoder=_geocoder()), fmt)
+
+
+@bp.get("/services")
+def services():
+    """Paginated services: search, taxonomy_term_id, taxonomy_id, organization_id, postcode, proximity."""
+    return _place_list(hsds_api.service_list)
 
 
 @bp.get("/services/<service_id>")
@@ -132,13 +137,7 @@ def organization(organization_id: str):
 @bp.get("/service_at_locations")
 def service_at_locations():
     """Paginated service_at_locations: search, taxonomy_term_id, taxonomy_id, organization_id, postcode, proximity."""
-    db = get_db()
-    fmt = _format()
-    params = _list_params(with_place=True)
-    full = hsds_api.parse_bool(request.args.get("full"), "full") or fmt == "ndjson"
-    if fmt == "ndjson":
-        params = _all_pages(params)
-    return _respond(hsds_api.service_at_location_list(db, _key(db), params, full=full, geocoder=_geocoder()), fmt)
+    return _place_list(hsds_api.service_at_location_list)
 
 
 @bp.get("/service_at_locations/<sal_id>")

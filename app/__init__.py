@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config as settings
+from app import config as settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,10 +76,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
     )
 
-    from . import auth, cli, db, errorpages, i18n, security
-    from .views import admin, api, assessments, assets, finder, imports, maps, ops, suggestions
-    from .views import auth as auth_views
-    from .views import hsds as hsds_views
+    from app import auth, cli, db, errorpages, i18n, security
+    from app.views import admin, api, assessments, assets, finder, imports, maps, ops, suggestions
+    from app.views import auth as auth_views
+    from app.views import hsds as hsds_views
 
     db.init_app(app)
     auth.init_app(app)

@@ -19,8 +19,8 @@ from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
-from . import users
-from .db import get_db
+from app.db import get_db
+from assetmap.store import users
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -8,10 +8,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import backup, demo, importers, store, users
-from .db import init_db
-from .errors import Conflict, InvalidParameter
-from .geocoding import OfflineGeocoder
+from app.db import init_db
+from assetmap import store
+from assetmap.errors import Conflict, InvalidParameter
+from assetmap.formats import importers
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services import demo
+from assetmap.store import backup, users
 
 
 def _db():
@@ -147,7 +150,7 @@ def restore_command(file, yes):
 
 
 def init_app(app) -> None:
-    from .cli_open_data import COMMANDS as OPEN_DATA_COMMANDS
+    from app.cli_open_data import COMMANDS as OPEN_DATA_COMMANDS
 
     for command in (
         init_db_command,

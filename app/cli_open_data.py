@@ -10,10 +10,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import census, demo, hsds_io, osm
-from .db import init_db
-from .geocoding import OfflineGeocoder
-from .importers import ImportFileError
+from app.db import init_db
+from assetmap.formats import census, osm
+from assetmap.formats.hsds import package as hsds_io
+from assetmap.formats.importers import ImportFileError
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services import demo
 
 
 def _db():

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app, g
 from sqlite_utils import Database
 
-from .migrations import migrate
+from assetmap.store.schema import migrate
 
 
 def open_database(path: str | Path) -> Database:

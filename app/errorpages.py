@@ -7,8 +7,8 @@ from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .errors import Conflict, InvalidParameter, NotFound
-from .i18n import N_
+from app.i18n import N_
+from assetmap.errors import Conflict, InvalidParameter, NotFound
 
 MESSAGES = {
     400: N_("Something in the request was not right."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from .errors import InvalidParameter
+from assetmap.errors import InvalidParameter
 
 MAX_QUERY_LENGTH = 200
 

@@ -35,8 +35,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import suppression
-from .template import Indicator, Template
+from needs_assessment import suppression
+from needs_assessment.template import Indicator, Template
 
 NO_DATA = "no data loaded — enter a value with its source, or import a census profile"
 MANUAL = "entered by hand"

@@ -20,7 +20,7 @@ from pypdf import PdfReader  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.db import init_db  # noqa: E402
-from app.demo import DEMO_ASSESSMENT, load_demo  # noqa: E402
+from assetmap.services.demo import DEMO_ASSESSMENT, load_demo  # noqa: E402
 
 
 def main() -> None:

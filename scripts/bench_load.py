@@ -170,7 +170,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from app.db import init_db
-    from app.demo import load_demo
+    from assetmap.services.demo import load_demo
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_load_"))
     db_path = tmp / "load.db"

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
 from app.db import init_db  # noqa: E402
-from app.demo import load_categories  # noqa: E402
 from app.views import api  # noqa: E402
+from assetmap.services.demo import load_categories  # noqa: E402
 
 BBOX = (-79.95, 44.75, -78.85, 45.5)  # minlon, minlat, maxlon, maxlat
 
@@ -118,7 +118,7 @@ def main() -> int:
             )
         )
 
-    from app import store
+    from assetmap import store
 
     def rtree_query(box):
         return store.query_assets(db, bbox=tuple(float(v) for v in box.split(",")))

@@ -63,7 +63,7 @@ def synthetic_assets(n: int, seed: int, categories: list[str]):
 
 def build_database(path: Path, n: int, seed: int) -> None:
     from app.db import init_db
-    from app.demo import load_categories
+    from assetmap.services.demo import load_categories
 
     db = init_db(path)
     load_categories(db)
@@ -106,7 +106,7 @@ def queries(count: int, seed: int) -> list[str]:
 
 def full_scan_ranked(db, origin, where, params, limit, is_open, text_ids=None):
     """Baseline ranking: every matching located row, all distances, no spatial index."""
-    from app import finder
+    from assetmap.services import finder
 
     rows = db.execute(
         f"SELECT id, latitude, longitude, opening_hours FROM assets WHERE {where} AND {finder.LOCATED_SQL}", params
@@ -122,7 +122,8 @@ def full_scan_ranked(db, origin, where, params, limit, is_open, text_ids=None):
 
 def bench_app():
     """WSGI app for gunicorn: the app, or with BENCH_FULL_SCAN=1 the full-scan baseline."""
-    from app import create_app, finder
+    from app import create_app
+    from assetmap.services import finder
 
     if os.environ.get("BENCH_FULL_SCAN") == "1":
         finder._ranked = full_scan_ranked
@@ -132,7 +133,8 @@ def bench_app():
 def serve(db_path: str, port: int, full_scan: bool) -> None:
     from werkzeug.serving import run_simple
 
-    from app import create_app, finder
+    from app import create_app
+    from assetmap.services import finder
 
     if full_scan:
         finder._ranked = full_scan_ranked

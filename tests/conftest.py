@@ -11,7 +11,7 @@ from hypothesis import settings
 
 from app import create_app
 from app.db import init_db, open_database
-from app.demo import load_demo
+from assetmap.services.demo import load_demo
 
 # Property-based tests: the same examples on every CI run (a run that lands must not depend on
 # luck); HYPOTHESIS_PROFILE=explore draws fresh examples on each run, to find new bugs.
@@ -63,7 +63,7 @@ def db(db_path):
 @pytest.fixture
 def empty_db(tmp_path):
     """A migrated database with the demo categories only."""
-    from app.demo import load_categories
+    from assetmap.services.demo import load_categories
 
     database = init_db(tmp_path / "empty.db")
     load_categories(database)
@@ -77,7 +77,8 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def accounts(db):
     """One account per role; returns {role: email}."""
-    from app import store, users
+    from assetmap import store
+    from assetmap.store import users
 
     emails = {}
     for role in ("admin", "editor", "public"):

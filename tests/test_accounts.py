@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app import users
+from assetmap.store import users
 from tests.conftest import PASSWORD, csrf_token
 
 

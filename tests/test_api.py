@@ -207,7 +207,8 @@ def test_cache_follows_data_changes(client, db):
 
 def test_sql_serialised_list_matches_python_features(client, db):
     """The fast SQL JSON path and geojson.asset_feature() agree on every demo asset."""
-    from app import geojson, store
+    from assetmap import store
+    from assetmap.formats import geojson
 
     listed = features(client.get("/api/assets"))
     expected = [geojson.asset_feature(r) for r in store.query_assets(db)]

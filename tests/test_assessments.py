@@ -11,8 +11,9 @@ import subprocess
 import pytest
 from openpyxl import load_workbook
 
-from app import assessments, store
-from app.demo import DEMO_ASSESSMENT, load_demo
+from assetmap import store
+from assetmap.services import assessments
+from assetmap.services.demo import DEMO_ASSESSMENT, load_demo
 
 HUNTSVILLE = "3544042"
 

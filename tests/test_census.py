@@ -8,8 +8,9 @@ import shapefile
 from pyproj import CRS, Transformer
 from shapely.geometry import shape
 
-from app import census, store
-from app.importers import ImportFileError, import_areas
+from assetmap import store
+from assetmap.formats import census
+from assetmap.formats.importers import ImportFileError, import_areas
 
 # Two adjacent squares near Bracebridge, in lon/lat.
 SQUARES = {

@@ -1,6 +1,6 @@
 """The embedded Muskoka dataset loads completely, keeps its real fields and caveats, and reloads idempotently."""
 
-from app.demo import load_demo
+from assetmap.services.demo import load_demo
 
 
 def test_counts_and_population_totals(db):

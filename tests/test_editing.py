@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from geopy.adapters import BaseSyncAdapter
 
-from app import store
+from assetmap import store
 
 
 def form(token, **fields):
@@ -302,7 +302,7 @@ class DownAdapter(FakeAdapter):
 
 
 def test_online_geocoder_caches_and_respects_user_agent(db_path):
-    from app.geocoding import make_geocoder
+    from assetmap.geocoding import make_geocoder
 
     FakeAdapter.calls = []
     geo = make_geocoder({"NOMINATIM_USER_AGENT": "asset-map-tests (test@example.org)"}, str(db_path), FakeAdapter)
@@ -318,7 +318,7 @@ def test_online_geocoder_caches_and_respects_user_agent(db_path):
 
 
 def test_online_geocoder_unavailable_falls_back_offline(db_path):
-    from app.geocoding import make_geocoder
+    from assetmap.geocoding import make_geocoder
 
     geo = make_geocoder({"NOMINATIM_USER_AGENT": "asset-map-tests"}, str(db_path), DownAdapter)
     geo.online.min_delay_s = 0.0

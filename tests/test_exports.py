@@ -5,8 +5,9 @@ import io
 
 import pytest
 
-from app import csvsafe, store
-from app.importers import import_assets
+from assetmap import store
+from assetmap.formats import csvsafe
+from assetmap.formats.importers import import_assets
 
 
 def rows_of(resp):
@@ -100,7 +101,7 @@ def test_demo_csv_round_trip_and_filters(client, db, empty_db, tmp_path):
     path.write_text(client.get("/api/assets.csv").get_data(as_text=True))
     report = import_assets(empty_db, path)
     assert (report.inserted, report.errors) == (141, [])
-    from app.hsds import public_asset, same_value
+    from assetmap.formats.hsds.mapping import public_asset, same_value
 
     before = {r["external_id"]: public_asset(r) for r in db.query("SELECT * FROM assets")}
     after = {r["external_id"]: r for r in empty_db.query("SELECT * FROM assets")}

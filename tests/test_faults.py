@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from app import jobs, store, users
 from app.db import open_database
+from assetmap import store
+from assetmap.services import jobs
+from assetmap.store import users
 from tests.server import HttpSession, LiveServer
 
 PASSWORD = "correct horse battery"

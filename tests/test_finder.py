@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from geopy.distance import geodesic
 
-from app import finder, supports
-from app.errors import InvalidParameter
-from app.geocoding import OfflineGeocoder
+from assetmap.errors import InvalidParameter
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services import finder
+from assetmap.vocab import supports
 
 GEOCODER = OfflineGeocoder("assets_data/gazetteer.csv", region_center=(45.12, -79.35))
 TUESDAY_10AM = "2026-11-24T10:00"
@@ -310,7 +311,7 @@ def test_vocabularies():
 
 
 def test_import_keeps_text_and_derives_structure(empty_db, tmp_path):
-    from app.importers import import_assets
+    from assetmap.formats.importers import import_assets
 
     path = tmp_path / "a.csv"
     path.write_text(
@@ -359,7 +360,7 @@ def test_demo_data_structured_hours_are_only_the_unambiguous_ones(db):
 
 
 def test_finder_migration_backfills_rows_stored_before_it(db):
-    from app.finder_migrations import m001_structured_attributes
+    from assetmap.store.finder_schema import m001_structured_attributes
 
     db.execute("UPDATE assets SET opening_hours = '' WHERE hours_text = '24 hours'")
     db.execute("UPDATE assets SET opening_hours = 'Mo 10:00-11:00' WHERE hours_text = '24 h, 365 days'")

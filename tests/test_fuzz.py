@@ -7,9 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import analysis, importers
-from app.errors import InvalidParameter
 from app.params import parse_bbox, parse_categories, parse_choice, parse_query
+from assetmap.errors import InvalidParameter
+from assetmap.formats import importers
+from assetmap.services import analysis
 
 FAST = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -174,7 +175,7 @@ def test_area_import_never_crashes(empty_db, tmp_path_factory, doc):
 @FAST
 @given(json_values)
 def test_hsds_json_import_never_crashes(empty_db, tmp_path_factory, doc):
-    from app import hsds_io
+    from assetmap.formats.hsds import package as hsds_io
 
     path = tmp_path_factory.mktemp("fuzz") / "services.json"
     for candidate in (doc, [doc] if isinstance(doc, dict) else doc, {"contents": doc}):
@@ -193,7 +194,7 @@ def test_hsds_package_import_never_crashes(empty_db, tmp_path_factory, rows):
     import csv
     import io
 
-    from app import hsds_io
+    from assetmap.formats.hsds import package as hsds_io
 
     folder = tmp_path_factory.mktemp("pkg")
     (folder / "datapackage.json").write_text(

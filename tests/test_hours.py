@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app import hours
+from assetmap.vocab import hours
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,13 @@ import zipfile
 
 import pytest
 
-from app import abcd, hsds, hsds_io, hsds_schema, store
 from app.db import init_db
-from app.demo import load_categories
+from assetmap import store
+from assetmap.formats.hsds import mapping as hsds
+from assetmap.formats.hsds import package as hsds_io
+from assetmap.formats.hsds import schema as hsds_schema
+from assetmap.services.demo import load_categories
+from assetmap.vocab import abcd
 
 SCHEMA_DATAPACKAGE = hsds_schema.SCHEMA_DIR / "datapackage.json"
 

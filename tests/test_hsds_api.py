@@ -5,9 +5,12 @@ import json
 import pytest
 from pyproj import Geod
 
-from app import create_app, hsds, hsds_io, hsds_schema
-from app.demo import DATA_DIR
-from app.geocoding import OfflineGeocoder
+from app import create_app
+from assetmap.formats.hsds import mapping as hsds
+from assetmap.formats.hsds import package as hsds_io
+from assetmap.formats.hsds import schema as hsds_schema
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services.demo import DATA_DIR
 
 PAGE_KEYS = ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"]
 
@@ -102,7 +105,7 @@ def test_postcode_matches_address_postal_codes(client):
 @pytest.fixture
 def placed_client(tmp_path, empty_db):
     """Three food assets at known geodesic distances north of the P1H 2J4 postal code point."""
-    from app import store
+    from assetmap import store
 
     centre = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv").geocode("P1H 2J4")
     geod = Geod(ellps="WGS84")

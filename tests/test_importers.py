@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from app import store
-from app.demo import DATA_DIR
-from app.geocoding import OfflineGeocoder
-from app.importers import ImportFileError, import_areas, import_assets
+from assetmap import store
+from assetmap.formats.importers import ImportFileError, import_areas, import_assets
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services.demo import DATA_DIR
 
 MIXED_CSV = """name,category,latitude,longitude,address,postal_code,phone,website
 Good Park,parks,45.10,-79.30,,,,

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from app import jobs, store
+from assetmap import store
+from assetmap.services import jobs
 
 MIXED = """Site name,Type,Lat,Lng,Post code,Telephone,Notes
 Good Park,parks,45.10,-79.30,,,fine
@@ -218,7 +219,7 @@ def test_interrupted_import_resumes_without_duplicates(as_role, db):
     )
     db["jobs"].update(job_id, {"params": json.dumps(params)})
     first = {k: v for k, v in jobs.get_job(db, job_id).items()}
-    from app import importers
+    from assetmap.formats import importers
 
     table = importers.read_table(params["path"])
     with db.atomic():

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app import backup, create_app, store
+from app import create_app
 from app.db import open_database
+from assetmap import store
+from assetmap.store import backup
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,8 @@ import osmium
 import pytest
 from osmium.osm.mutable import Node, Relation, Way
 
-from app import abcd, osm
+from assetmap.formats import osm
+from assetmap.vocab import abcd
 
 SQUARE = [(-79.31, 45.01), (-79.30, 45.01), (-79.30, 45.02), (-79.31, 45.02)]
 

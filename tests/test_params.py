@@ -1,7 +1,7 @@
 import pytest
 
-from app.errors import InvalidParameter
 from app.params import parse_bbox, parse_categories, parse_choice, parse_query
+from assetmap.errors import InvalidParameter
 
 
 @pytest.mark.parametrize(

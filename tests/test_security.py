@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app import store
+from assetmap import store
 from tests.test_accounts import WRITE_ROUTES
 
 XSS = "<img src=x onerror=alert(1)>\"'><script>alert(2)</script>"
@@ -312,7 +312,7 @@ def test_confidential_sites_never_placed_in_any_public_output(client, db):
 def test_xss_in_assessment_narrative_on_report_print_and_pdf(as_role, db):
     from pypdf import PdfReader
 
-    from app import assessments
+    from assetmap.services import assessments
 
     editor, token = as_role("editor")
     aid = next(iter(db.query("SELECT id FROM assessments ORDER BY id LIMIT 1")))["id"]

@@ -2,7 +2,7 @@
 
 import json
 
-from app import store
+from assetmap import store
 from tests.conftest import csrf_token
 
 

@@ -7,10 +7,11 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import store, users
-from ..auth import admin_required
-from ..db import get_db
-from ..errors import Conflict, InvalidParameter
+from app.auth import admin_required
+from app.db import get_db
+from assetmap import store
+from assetmap.errors import Conflict, InvalidParameter
+from assetmap.store import users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

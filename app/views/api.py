@@ -9,11 +9,13 @@ from threading import Lock
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .. import analysis, exports, geojson, importers, store
-from ..auth import actor, editor_required
-from ..db import get_db
-from ..errors import Conflict, InvalidParameter, NotFound
-from ..params import parse_bbox, parse_categories, parse_choice, parse_query
+from app.auth import actor, editor_required
+from app.db import get_db
+from app.params import parse_bbox, parse_categories, parse_choice, parse_query
+from assetmap import store
+from assetmap.errors import Conflict, InvalidParameter, NotFound
+from assetmap.formats import exports, geojson, importers
+from assetmap.services import analysis
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -222,7 +224,7 @@ def reach_suggest():
 
 
 def _validated(body: dict, base: dict | None = None):
-    from ..views.assets import geocoder
+    from app.views.assets import geocoder
 
     record = {**(base or {}), **{k: v for k, v in body.items() if k not in ("version", "confirm_duplicate")}}
     check = importers.validate_asset(record, store.list_categories(get_db()), geocoder())

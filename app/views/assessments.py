@@ -15,15 +15,16 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
+from app.auth import actor, editor_required
+from app.db import get_db
+from app.maps import build_map
+from assetmap import store
+from assetmap.errors import Conflict, InvalidParameter
+from assetmap.formats import printing, spreadsheet
+from assetmap.formats.csvsafe import neutralise
+from assetmap.services import analysis, assessments
 from needs_assessment.assessment import DETERMINANTS, NO_DATA
 from needs_assessment.template import available_templates
-
-from .. import analysis, assessments, printing, spreadsheet, store
-from ..auth import actor, editor_required
-from ..csvsafe import neutralise
-from ..db import get_db
-from ..errors import Conflict, InvalidParameter
-from ..maps import build_map
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 

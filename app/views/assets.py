@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.auth import actor, admin_required, editor_required, safe_next
+from app.db import get_db
+from app.maps import build_map
+from assetmap import store
+from assetmap.errors import Conflict, InvalidParameter
+from assetmap.formats import importers
+from assetmap.geocoding import make_geocoder
 from needs_assessment.precision import PRECISION_WORDS, describe
-
-from .. import importers, store
-from ..auth import actor, admin_required, editor_required, safe_next
-from ..db import get_db
-from ..errors import Conflict, InvalidParameter
-from ..geocoding import make_geocoder
-from ..maps import build_map
 
 bp = Blueprint("assets", __name__, url_prefix="/assets")
 

@@ -6,8 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import login_user, logout_user
 
-from .. import auth, store, users
-from ..db import get_db
+from app import auth
+from app.db import get_db
+from assetmap import store
+from assetmap.store import users
 
 bp = Blueprint("auth", __name__)
 

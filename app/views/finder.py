@@ -14,14 +14,15 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext, lazy_gettext
 
+from app.db import get_db
+from app.i18n import current_language
+from app.params import parse_categories, parse_choice, parse_query
+from assetmap import store
+from assetmap.errors import InvalidParameter, NotFound
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services import demo, finder
+from assetmap.vocab import supports
 from needs_assessment.precision import PRECISE
-
-from .. import demo, finder, store, supports
-from ..db import get_db
-from ..errors import InvalidParameter, NotFound
-from ..geocoding import OfflineGeocoder
-from ..i18n import current_language
-from ..params import parse_categories, parse_choice, parse_query
 
 bp = Blueprint("finder", __name__)
 api_bp = Blueprint("search_api", __name__, url_prefix="/api")

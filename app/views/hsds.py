@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
-from .. import demo, hsds_api, hsds_schema, store
-from ..db import get_db
-from ..errors import InvalidParameter, NotFound
-from ..geocoding import OfflineGeocoder
-from ..params import parse_choice, parse_query
+from app.db import get_db
+from app.params import parse_choice, parse_query
+from assetmap import store
+from assetmap.errors import InvalidParameter, NotFound
+from assetmap.formats.hsds import schema as hsds_schema
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services import demo, hsds_api
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
 

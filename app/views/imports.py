@@ -8,13 +8,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from .. import importers, jobs
-from ..auth import actor, editor_required
-from ..db import get_db
-from ..errors import InvalidParameter
-from ..geocoding import OfflineGeocoder
-from ..spreadsheet import csv_text
-from .assets import FORM_GROUPS, geocoder
+from app.auth import actor, editor_required
+from app.db import get_db
+from app.views.assets import FORM_GROUPS, geocoder
+from assetmap.errors import InvalidParameter
+from assetmap.formats import importers
+from assetmap.formats.spreadsheet import csv_text
+from assetmap.geocoding import OfflineGeocoder
+from assetmap.services import jobs
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -111,7 +112,7 @@ def mapping(job_id: int):
 
 def _import_geocoder():
     """Imports geocode offline (fast); street addresses go to a follow-up online job if configured."""
-    from ..demo import DATA_DIR
+    from assetmap.services.demo import DATA_DIR
 
     return OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv")
 

@@ -7,14 +7,14 @@ import re
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
+from app.db import get_db
+from app.i18n import category_label
+from app.maps import build_map
+from assetmap import store
+from assetmap.errors import InvalidParameter
+from assetmap.privacy import public_asset
+from assetmap.services import analysis
 from needs_assessment.precision import PRECISION_WORDS
-
-from .. import analysis, store
-from ..db import get_db
-from ..errors import InvalidParameter
-from ..i18n import category_label
-from ..maps import build_map
-from ..privacy import public_asset
 
 bp = Blueprint("maps", __name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from .. import store
-from ..db import get_db
+from app.db import get_db
+from assetmap import store
 
 bp = Blueprint("ops", __name__)
 

@@ -7,12 +7,13 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from .. import importers, store
-from ..auth import actor, editor_required, rate_limited
-from ..db import get_db
-from ..errors import InvalidParameter
-from ..i18n import N_
-from .assets import _with_located, form_values, geocoder, render_form, row_values
+from app.auth import actor, editor_required, rate_limited
+from app.db import get_db
+from app.i18n import N_
+from app.views.assets import _with_located, form_values, geocoder, render_form, row_values
+from assetmap import store
+from assetmap.errors import InvalidParameter
+from assetmap.formats import importers
 
 bp = Blueprint("suggestions", __name__)
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from app import store, users
 from app.db import open_database
-
-from .conftest import save_screenshot
+from assetmap import store
+from assetmap.store import users
+from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
 

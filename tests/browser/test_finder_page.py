@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .conftest import ARTIFACTS, save_screenshot
+from tests.browser.conftest import ARTIFACTS, save_screenshot
 
 pytestmark = pytest.mark.browser
 

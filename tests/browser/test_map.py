@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import save_screenshot
+from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
 

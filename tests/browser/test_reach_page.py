@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from .conftest import save_screenshot
+from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -33,9 +33,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import abcd, hsds, hsds_schema, importers, store
-from .csvsafe import neutralise
-from .importers import ImportFileError
+from assetmap import store
+from assetmap.formats import importers
+from assetmap.formats.csvsafe import neutralise
+from assetmap.formats.hsds import mapping as hsds
+from assetmap.formats.hsds import schema as hsds_schema
+from assetmap.formats.importers import ImportFileError
+from assetmap.vocab import abcd
 
 EXPORT_NAME = "community-asset-map-hsds"
 

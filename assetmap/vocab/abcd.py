@@ -23,7 +23,8 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
+from assetmap import DATA_DIR  # noqa: E402
+
 TYPES_FILE = DATA_DIR / "abcd_asset_types.csv"
 
 # A fallback for categories no type lists as their default.

@@ -19,11 +19,11 @@ from pathlib import Path
 from pyproj import Geod
 from sqlite_utils import Database
 
+from assetmap import store
+from assetmap.formats.csvsafe import restore
+from assetmap.geocoding import normalise_postal_code
+from assetmap.vocab import abcd, supports
 from needs_assessment.precision import is_known as is_known_precision
-
-from . import abcd, store, supports
-from .csvsafe import restore
-from .geocoding import normalise_postal_code
 
 # Accepted spellings of our columns in incoming files (lowercased, spaces/dashes as underscores).
 ASSET_ALIASES = {
@@ -221,7 +221,7 @@ def _geojson_table(text: str, name: str) -> Table:
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     """Our field -> the file's column, matched on name or a known alias (case, spaces ignored)."""
-    from .migrations import ASSET_COLUMNS
+    from assetmap.store.schema import ASSET_COLUMNS
 
     mapping: dict[str, str] = {}
     for header in headers:
@@ -647,7 +647,7 @@ def import_areas(
     """Import area polygons with an id, a name and a population: GeoJSON, a .shp or a zipped
     shapefile, in any coordinate system (from the file's .prj or GeoJSON crs member, or `crs`),
     reprojected to WGS84 (app.boundaries)."""
-    from .boundaries import read_features
+    from assetmap.formats.boundaries import read_features
 
     path = Path(path)
     if not re.fullmatch(r"[A-Za-z0-9_]{1,20}", level):

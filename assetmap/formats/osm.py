@@ -27,13 +27,16 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, shape
 from sqlite_utils import Database
 
+from assetmap import (
+    DATA_DIR,  # noqa: E402
+    store,
+)
+from assetmap.formats import importers
+from assetmap.formats.importers import ImportFileError
+from assetmap.geocoding import normalise_postal_code
+from assetmap.vocab import abcd
 from needs_assessment.geo import LocalProjection
 
-from . import abcd, importers, store
-from .geocoding import normalise_postal_code
-from .importers import ImportFileError
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
 TAG_MAP_FILE = DATA_DIR / "osm_tag_map.csv"
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
 PRIVATE = {"private", "no"}

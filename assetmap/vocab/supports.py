@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from . import hours
+from assetmap.vocab import hours
 
 # Columns added by the finder's migrations (app/finder_migrations.py), in form order.
 FINDER_COLUMNS: dict[str, type] = {

@@ -34,11 +34,11 @@ import numpy as np
 from pyproj import Geod
 from sqlite_utils import Database
 
+from assetmap import store
+from assetmap.errors import InvalidParameter
+from assetmap.privacy import public_asset
+from assetmap.vocab import hours, supports
 from needs_assessment.precision import PRECISE
-
-from . import hours, store, supports
-from .errors import InvalidParameter
-from .privacy import public_asset
 
 GEOD = Geod(ellps="WGS84")
 INITIAL_RADIUS_M = 2_000.0

@@ -14,7 +14,7 @@ import time
 from sqlite_utils import Database, Migrations
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import Conflict, InvalidParameter, NotFound
+from assetmap.errors import Conflict, InvalidParameter, NotFound
 
 ROLES = ("admin", "editor", "public")
 EDIT_ROLES = ("admin", "editor")

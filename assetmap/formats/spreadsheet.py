@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-from .csvsafe import neutralise
+from assetmap.formats.csvsafe import neutralise
 
 
 def csv_text(rows: Iterable[dict], fields: list[str]) -> str:

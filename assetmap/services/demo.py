@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from assetmap import (
+    DATA_DIR,  # noqa: E402
+    store,
+)
+from assetmap.formats import importers
 from needs_assessment.indicators import quintile
-
-from . import importers, store
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
 
 STATCAN = "Statistics Canada, 2021 Census of Population (Open Government Licence – Canada)"
 CIMD = "Statistics Canada, Canadian Index of Multiple Deprivation 2021 (Open Government Licence – Canada)"
@@ -161,7 +162,7 @@ DEMO_NARRATIVE = {
 
 def load_demo_assessment(db: Database) -> int:
     """A finished needs assessment of the whole district (once: re-running load-demo keeps it)."""
-    from . import assessments
+    from assetmap.services import assessments
 
     row = db.execute("SELECT id FROM assessments WHERE external_id = ?", [DEMO_ASSESSMENT]).fetchone()
     if row:

@@ -17,17 +17,18 @@ from pathlib import Path
 from shapely.geometry import shape
 from sqlite_utils import Database, Migrations
 
+from assetmap import store
+from assetmap.errors import Conflict, InvalidParameter, NotFound
+from assetmap.services import analysis
 from needs_assessment import assessment as calc
 from needs_assessment import suppression
 from needs_assessment.precision import PRECISE
 from needs_assessment.template import Template, TemplateError, available_templates, template_by_name
 
-from . import analysis, store
-from .errors import Conflict, InvalidParameter, NotFound
-
 migrations = Migrations("assessments")
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
+from assetmap import DATA_DIR  # noqa: E402
+
 GEOGRAPHY_KINDS = ("district", "municipality", "areas", "polygon")
 MAX_TEXT = 20_000
 MAX_PRIORITIES = 10

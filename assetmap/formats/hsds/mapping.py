@@ -32,12 +32,12 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from . import abcd
-from .migrations import ASSET_COLUMNS
-from .privacy import public_asset  # noqa: F401  (part of this module's interface)
-from .supports import FINDER_COLUMNS
+from assetmap import DATA_DIR  # noqa: E402
+from assetmap.privacy import public_asset  # noqa: F401  (part of this module's interface)
+from assetmap.store.schema import ASSET_COLUMNS
+from assetmap.vocab import abcd
+from assetmap.vocab.supports import FINDER_COLUMNS
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "assets_data"
 TAXONOMY_MAP_FILE = DATA_DIR / "hsds_taxonomy_map.csv"
 
 # Fixed namespace: the same asset gets the same HSDS ids in every export.

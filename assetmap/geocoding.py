@@ -276,7 +276,7 @@ class ChainGeocoder:
 
 def make_geocoder(config: dict, db_path: str, adapter_factory=None):
     """The app's geocoder: offline always; Nominatim for street addresses when configured."""
-    from .demo import DATA_DIR
+    from assetmap.services.demo import DATA_DIR
 
     offline = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv")
     agent = config.get("NOMINATIM_USER_AGENT")

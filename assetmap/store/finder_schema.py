@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from . import supports
+from assetmap.vocab import supports
 
 migrations = Migrations("finder")
 

@@ -13,12 +13,11 @@ from geopy.distance import geodesic
 from shapely.geometry import shape
 from sqlite_utils import Database
 
+from assetmap.errors import Conflict, NotFound
+from assetmap.formats import geojson
+from assetmap.store.schema import AREA_COLUMNS, ASSET_COLUMNS
+from assetmap.vocab.supports import FINDER_COLUMNS
 from needs_assessment.geo import sample_points
-
-from . import geojson
-from .errors import Conflict, NotFound
-from .migrations import AREA_COLUMNS, ASSET_COLUMNS
-from .supports import FINDER_COLUMNS
 
 # Columns that feature migrations add to assets (app/abcd.py: the `hsds` set).
 FEATURE_ASSET_COLUMNS: dict[str, type] = {"abcd_type": str}

@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 
-from . import abcd, geojson
-from .csvsafe import neutralise
-from .hsds import public_asset
+from assetmap.formats import geojson
+from assetmap.formats.csvsafe import neutralise
+from assetmap.formats.hsds.mapping import public_asset
+from assetmap.vocab import abcd
 
 ASSET_CSV_COLUMNS = [
     "external_id",

@@ -19,9 +19,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import importers, store
-from .db import open_database
-from .errors import NotFound
+from app.db import open_database
+from assetmap import store
+from assetmap.errors import NotFound
+from assetmap.formats import importers
 
 BATCH = 100
 STALE_AFTER_S = 120

@@ -22,9 +22,12 @@ from threading import Lock
 from pyproj import Geod
 from sqlite_utils import Database
 
-from . import abcd, hsds, hsds_io, store
-from .errors import InvalidParameter, NotFound
-from .geocoding import FSA_RE, normalise_postal_code
+from assetmap import store
+from assetmap.errors import InvalidParameter, NotFound
+from assetmap.formats.hsds import mapping as hsds
+from assetmap.formats.hsds import package as hsds_io
+from assetmap.geocoding import FSA_RE, normalise_postal_code
+from assetmap.vocab import abcd
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50

@@ -228,11 +228,11 @@ def m007_job_owner(db: Database) -> None:
 def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set in its own
     module (e.g. app/users.py) and is listed here, so features never renumber each other."""
-    from . import abcd  # open data (issue 7): assets.abcd_type
-    from .assessments import migrations as assessments
-    from .finder_migrations import migrations as finder
-    from .geocoding import cache_migrations as geocoding
-    from .users import migrations as users
+    from assetmap.geocoding import cache_migrations as geocoding
+    from assetmap.services.assessments import migrations as assessments
+    from assetmap.store.finder_schema import migrations as finder
+    from assetmap.store.users import migrations as users
+    from assetmap.vocab import abcd  # open data (issue 7): assets.abcd_type
 
     return [migrations, users, geocoding, finder, abcd.migrations, assessments]
 

@@ -31,9 +31,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import store
-from .csvsafe import restore
-from .importers import ImportFileError
+from assetmap import store
+from assetmap.formats.csvsafe import restore
+from assetmap.formats.importers import ImportFileError
 
 SUPPRESSED = {"x", "X", "..", "...", "F", "E", "", "-"}
 LONG_ID_COLUMNS = ("ALT_GEO_CODE", "DGUID")

@@ -19,9 +19,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .csvsafe import restore
+from assetmap.formats.csvsafe import restore
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "hsds_schemas"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 HSDS_VERSION = "3.0"
 
 

@@ -18,13 +18,12 @@ import numpy as np
 from scipy.spatial import cKDTree
 from sqlite_utils import Database
 
+from assetmap import store
+from assetmap.errors import InvalidParameter
 from needs_assessment import access as fca
 from needs_assessment import reach
 from needs_assessment.geo import LocalProjection, projection_for
 from needs_assessment.precision import PRECISE, PRECISION_WORDS
-
-from . import store
-from .errors import InvalidParameter
 
 DISTANCE_METHOD = "estimated: straight line x circuity, not routed"
 MAX_DISTANCE_M = 500_000

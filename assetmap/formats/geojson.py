@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 
+from assetmap.privacy import CONFIDENTIAL_BLANK, public_asset
 from needs_assessment.precision import CONFIDENTIAL_WORDS, PRECISE, describe, is_precise
-
-from .privacy import CONFIDENTIAL_BLANK, public_asset
 
 # Properties in the list endpoint: enough to draw and filter markers.
 LIST_PROPERTIES = ("name", "category", "location_precision", "community", "municipality")

@@ -20,6 +20,7 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 from flask_wtf.csrf import CSRFProtect
 
 from app.db import get_db
+from assetmap.errors import NotFound
 from assetmap.store import users
 
 login_manager = LoginManager()
@@ -36,7 +37,9 @@ class User(UserMixin):
         self.role = row["role"]
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The session version is part of the id: bumping it (logout, password change, reset) ends
+        # every session of this user, wherever it was opened.
+        return f"{self.id}:{self.row.get('session_version') or 1}"
 
     @property
     def is_active(self) -> bool:
@@ -64,11 +67,17 @@ class Anonymous(AnonymousUserMixin):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    try:
-        return User(users.get_user(get_db(), int(user_id)))
-    except Exception:  # noqa: BLE001 - a stale session simply signs the person out
+def _load_user(session_id: str):
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isascii() or not user_id.isdigit() or len(user_id) > 12:
         return None
+    try:
+        row = users.get_user(get_db(), int(user_id))
+    except NotFound:
+        return None
+    if str(row.get("session_version") or 1) != version or not row["active"]:
+        return None  # ended by logout, a password change or an admin
+    return User(row)
 
 
 def wants_json() -> bool:
@@ -120,14 +129,21 @@ def actor() -> str:
     return current_user.label if current_user.is_authenticated else "anonymous"
 
 
+def client_address() -> str:
+    """The client's address. Behind N trusted proxies (ASSETMAP_TRUST_PROXY=N) it is the Nth address
+    from the right of X-Forwarded-For, as Werkzeug's ProxyFix reads it: the leftmost entries are
+    whatever the client sent, so they are never trusted."""
+    trusted = int(current_app.config.get("TRUST_PROXY") or 0)
+    if trusted > 0:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+        if len(hops) >= trusted:
+            return hops[-trusted]
+    return request.remote_addr or "unknown"
+
+
 def client_key() -> str:
     """A hashed client address for rate limits (the address itself is never stored)."""
-    addr = (
-        request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if current_app.config.get("TRUST_PROXY")
-        else ""
-    )
-    addr = addr or request.remote_addr or "unknown"
+    addr = client_address()
     return hashlib.sha256((current_app.config["SECRET_KEY"] + addr).encode()).hexdigest()[:24]
 
 

@@ -20,6 +20,16 @@ def _flag(raw: str) -> bool:
 _flag.__name__ = "flag (0/1)"
 
 
+def _count(raw: str) -> int:
+    value = int(raw.strip() or "0")
+    if not 0 <= value <= 10:
+        raise ValueError(raw)
+    return value
+
+
+_count.__name__ = "number of proxies (0-10)"
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -41,8 +51,12 @@ SETTINGS = [
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         "Attribution shown for the base-map tiles.",
     ),
-    Setting("MAP_CENTER", "45.12,-79.35", "Initial map centre as 'lat,lon' (Leaflet order)."),
-    Setting("MAP_ZOOM", 9, "Initial map zoom level.", int),
+    Setting(
+        "MAP_CENTER",
+        "",
+        "Initial map centre as 'lat,lon' (Leaflet order); default: the centre of the loaded place's areas.",
+    ),
+    Setting("MAP_ZOOM", None, "Initial map zoom level; default: the place's (9 for a district).", int),
     Setting(
         "PRODUCTION",
         False,
@@ -50,7 +64,13 @@ SETTINGS = [
         _flag,
     ),
     Setting("SECURE_COOKIES", False, "1 to send session cookies over HTTPS only (always on in production).", _flag),
-    Setting("TRUST_PROXY", False, "1 when behind a reverse proxy that sets X-Forwarded-For (for rate limits).", _flag),
+    Setting(
+        "TRUST_PROXY",
+        0,
+        "Number of reverse proxies in front of the app that append to X-Forwarded-For (0: none). The client's "
+        "address for rate limits is then the Nth from the right, as Werkzeug's ProxyFix reads it.",
+        _count,
+    ),
     Setting(
         "NOMINATIM_USER_AGENT",
         "",
@@ -58,9 +78,32 @@ SETTINGS = [
         "addresses online with OpenStreetMap Nominatim (at most 1 request a second, cached). Unset: offline only.",
     ),
     Setting("NOMINATIM_DOMAIN", "nominatim.openstreetmap.org", "Nominatim server to use when online geocoding is on."),
+    Setting(
+        "ALLOW_POINTS_OUTSIDE",
+        False,
+        "1 lets editors save assets outside the place's region (the loaded areas plus about 50 km); by default "
+        "such points are refused as likely typing mistakes.",
+        _flag,
+    ),
+    Setting(
+        "BASE_URL",
+        "",
+        "The public address of the site (e.g. https://assets.example.org): share links and HSDS URLs are built "
+        "from it, never from the Host header a client sends.",
+    ),
     Setting("MAX_UPLOAD_MB", 20, "Largest file accepted by the browser import, in megabytes.", int),
-    Setting("TIMEZONE", "America/Toronto", "Time zone of the data: 'open now' and open_at times without a zone."),
-    Setting("HOLIDAYS", "CA-ON", "Country[-subdivision] whose holidays make weekly opening hours 'not known'."),
+    Setting(
+        "TIMEZONE",
+        "",
+        "Time zone of the data: 'open now' and open_at times without a zone (default: the place's, "
+        "e.g. America/Toronto or Europe/London).",
+    ),
+    Setting(
+        "HOLIDAYS",
+        "",
+        "Country[-subdivision] whose holidays make weekly opening hours 'not known' (default: the place's, "
+        "e.g. CA-ON or GB-ENG).",
+    ),
 ]
 
 

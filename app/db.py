@@ -7,15 +7,7 @@ from pathlib import Path
 from flask import current_app, g
 from sqlite_utils import Database
 
-from assetmap.store.schema import migrate
-
-
-def open_database(path: str | Path) -> Database:
-    """Open the SQLite file with the pragmas every connection needs."""
-    db = Database(str(path))
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 5000")
-    return db
+from assetmap.store import migrate, open_database
 
 
 def get_db() -> Database:

@@ -15,3 +15,7 @@ class Conflict(RuntimeError):
     def __init__(self, message: str, current: dict | None = None):
         super().__init__(message)
         self.current = current
+
+
+class Busy(RuntimeError):
+    """The database stayed locked by another writer past the busy timeout (HTTP 503, try again)."""

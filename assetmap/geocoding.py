@@ -9,7 +9,6 @@ names from `assets_data/gazetteer.csv`.
 from __future__ import annotations
 
 import csv
-import json
 import re
 import sqlite3
 import time
@@ -18,7 +17,10 @@ from pathlib import Path
 
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
-from sqlite_utils import Database, Migrations
+
+from assetmap import DATA_DIR
+from assetmap.store import geocache
+from assetmap.store.db import open_database
 
 POSTAL_CODE_RE = re.compile(r"\b([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)\b", re.I)
 FSA_RE = re.compile(r"^\s*([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s*$", re.I)
@@ -166,15 +168,6 @@ class OfflineGeocoder(Geocoder):
 
 # --- optional online geocoding (OpenStreetMap Nominatim) ------------------------------------
 
-cache_migrations = Migrations("geocoding")
-
-
-@cache_migrations()
-def m001_geocode_cache(db: Database) -> None:
-    db["geocode_cache"].create({"query": str, "result": str, "at": str}, pk="query")
-    # One row: when the last request went to the online service (shared by all processes).
-    db["geocode_clock"].create({"id": int, "last": float}, pk="id")
-
 
 class OnlineGeocoder:
     """Nominatim through geopy: a real user agent, at most one request a second across every
@@ -196,34 +189,19 @@ class OnlineGeocoder:
         self.nominatim = Nominatim(user_agent=user_agent, domain=domain, adapter_factory=adapter_factory, timeout=10)
         self.unavailable: str | None = None
 
-    def _db(self) -> Database:
-        db = Database(self.db_path)
-        db.execute("PRAGMA busy_timeout = 10000")
-        return db
-
-    def _wait_turn(self, db: Database) -> None:
-        with db.atomic():
-            db.execute("INSERT OR IGNORE INTO geocode_clock (id, last) VALUES (1, 0)")
-            last = db.execute("SELECT last FROM geocode_clock WHERE id = 1").fetchone()[0]
-            slot = max(time.time(), last + self.min_delay_s)
-            db.execute("UPDATE geocode_clock SET last = ? WHERE id = 1", [slot])
-        delay = slot - time.time()
-        if delay > 0:
-            time.sleep(delay)
-
     def geocode(self, query: str, exactly_one: bool = True):
         from geopy.exc import GeopyError
 
         key = " ".join((query or "").lower().split())
         if not key:
             return None
-        db = self._db()
+        db = open_database(self.db_path)
         try:
-            row = db.execute("SELECT result FROM geocode_cache WHERE query = ?", [key]).fetchone()
-            if row:
-                found = json.loads(row[0])
-            else:
-                self._wait_turn(db)
+            cached, found = geocache.cached_answer(db, key)
+            if not cached:
+                delay = geocache.claim_slot(db, self.min_delay_s) - time.time()
+                if delay > 0:
+                    time.sleep(delay)
                 try:
                     loc = self.nominatim.geocode(query, exactly_one=True, addressdetails=True, country_codes=None)
                 except GeopyError as exc:
@@ -232,9 +210,7 @@ class OnlineGeocoder:
                 found = None
                 if loc is not None:
                     found = {"address": loc.address, "lat": loc.latitude, "lon": loc.longitude, "raw": loc.raw}
-                db["geocode_cache"].upsert(
-                    {"query": key, "result": json.dumps(found), "at": time.strftime("%Y-%m-%dT%H:%M:%S")}, pk="query"
-                )
+                geocache.remember_answer(db, key, found)
         finally:
             db.close()
         if found is None:
@@ -274,15 +250,14 @@ class ChainGeocoder:
         return self.offline.geocode(query, exactly_one=exactly_one)
 
 
-def make_geocoder(config: dict, db_path: str, adapter_factory=None):
-    """The app's geocoder: offline always; Nominatim for street addresses when configured."""
-    from assetmap.services.demo import DATA_DIR
-
-    offline = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv")
-    agent = config.get("NOMINATIM_USER_AGENT")
+def make_geocoder(place, *, db_path: str, user_agent: str = "", domain: str = "", adapter_factory=None):
+    """The geocoder of a place: offline always (biased to the place's centre); Nominatim for street
+    addresses when a user agent is configured. Built once per app and place, shared by forms,
+    imports and the finder."""
+    offline = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv", region_center=place.center)
     online = (
-        OnlineGeocoder(db_path, agent, config.get("NOMINATIM_DOMAIN") or "nominatim.openstreetmap.org", adapter_factory)
-        if agent
+        OnlineGeocoder(db_path, user_agent, domain or "nominatim.openstreetmap.org", adapter_factory)
+        if user_agent
         else None
     )
     return ChainGeocoder(offline, online)

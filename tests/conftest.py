@@ -10,8 +10,9 @@ import pytest
 from hypothesis import settings
 
 from app import create_app
-from app.db import init_db, open_database
+from app.db import init_db
 from assetmap.services.demo import load_demo
+from assetmap.store import open_database
 
 # Property-based tests: the same examples on every CI run (a run that lands must not depend on
 # luck); HYPOTHESIS_PROFILE=explore draws fresh examples on each run, to find new bugs.

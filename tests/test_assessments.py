@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from assetmap import store
-from assetmap.services import assessments
+from assetmap.services import assessment_report, assessments
 from assetmap.services.demo import DEMO_ASSESSMENT, load_demo
 
 HUNTSVILLE = "3544042"
@@ -23,10 +23,10 @@ def demo_id(db):
 
 
 def test_demo_assessment_is_finished_and_not_duplicated(db):
-    row = assessments.get_assessment(db, demo_id(db))
+    row = store.get_assessment(db, demo_id(db))
     assert row["geography"] == {"kind": "district"} and row["geography_label"] == "the whole district"
     assert row["title"] == "Community needs assessment: District Municipality of Muskoka (example)"
-    values = {r["id"]: r for r in assessments.indicator_rows(row)}
+    values = {r["id"]: r for r in assessment_report.indicator_rows(row)}
     assert values["population"]["value"] == 66674.0
     assert values["population"]["comparators"] == {"ontario": {"value": 14223942.0, "note": ""}}
     assert values["density"]["value"] == pytest.approx(66674 / 3839.47, abs=1e-5)
@@ -56,10 +56,10 @@ def test_editor_runs_a_municipality_and_sees_district_comparators(as_role, db):
     resp = client.post("/assessments/new", data=form)
     assert resp.status_code == 302
     new_id = int(resp.headers["Location"].rsplit("/", 1)[1])
-    row = assessments.get_assessment(db, new_id)
+    row = store.get_assessment(db, new_id)
     assert row["geography_label"] == "Huntsville" and len(row["results"]["geography"]["area_ids"]) == 32
     assert row["created_by"] == "editor@example.org (editor)"
-    values = {r["id"]: r for r in assessments.indicator_rows(row)}
+    values = {r["id"]: r for r in assessment_report.indicator_rows(row)}
     assert values["population"]["value"] == 21147.0
     assert values["population"]["comparators"]["district"]["value"] == 66674.0
     assert values["growth"]["value"] == pytest.approx(100 * (21147 - 19816) / 19816, abs=1e-6)
@@ -98,7 +98,7 @@ def test_small_numbers_are_suppressed_with_the_rule_stated(client, db):
     new_id = assessments.run_assessment(
         db, geography={"kind": "areas", "ids": ["35440257", "35440164"]}, actor="t", parameters={"threshold": "100"}
     )
-    row = assessments.get_assessment(db, new_id)
+    row = store.get_assessment(db, new_id)
     table = row["results"]["tables"]["population_by_area"]
     assert [(r["name"], r["population"], r["suppressed"]) for r in table["rows"]] == [
         ("Lake of Bays", None, True),
@@ -135,7 +135,7 @@ def test_edit_narrative_history_and_stale_save(app, as_role, db):
         },
     )
     assert first.status_code == 302
-    row = assessments.get_assessment(db, aid)
+    row = store.get_assessment(db, aid)
     assert row["version"] == 2 and row["narrative"]["priorities"][0]["priority"] == "Rides to care"
     assert row["narrative"]["manual_values"]["median_income"] == {
         "value": 70000.0,
@@ -146,7 +146,7 @@ def test_edit_narrative_history_and_stale_save(app, as_role, db):
     assert second.status_code == 409
     html = second.get_data(as_text=True)
     assert "Someone else changed this assessment" in html and "editor@example.org (editor)" in html
-    assert assessments.get_assessment(db, aid)["narrative"]["community_voice"].startswith("Residents asked")
+    assert store.get_assessment(db, aid)["narrative"]["community_voice"].startswith("Residents asked")
     report = alice.get(f"/assessments/{aid}").get_data(as_text=True)
     assert "Residents asked for &lt;b&gt;rides&lt;/b&gt; to appointments." in report  # escaped
     assert "70,000" in report and "Rides to care" in report
@@ -170,11 +170,11 @@ def test_later_run_shows_change_since_previous(db):
         "t",
     )
     second = assessments.run_assessment(db, geography=geo, actor="t", run_date="2026-06-01")
-    row = assessments.get_assessment(db, second)
-    previous = assessments.previous_run(db, row)
+    row = store.get_assessment(db, second)
+    previous = store.previous_run(db, row)
     assert previous["id"] == first
-    assert assessments.previous_run(db, previous) is None
-    rows = {r["id"]: r for r in assessments.indicator_rows(row, previous)}
+    assert store.previous_run(db, previous) is None
+    rows = {r["id"]: r for r in assessment_report.indicator_rows(row, previous)}
     assert rows["food_rate"]["change"]["previous"] == 0.0
     assert rows["food_rate"]["change"]["change"] == pytest.approx(1000 / 3759, abs=1e-6)
     assert rows["population"]["change"]["change"] == 0.0
@@ -188,7 +188,7 @@ def test_csv_and_xlsx_exports(client, db):
     resp = client.get(f"/assessments/{aid}.csv")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
-    assert list(rows[0]) == assessments.EXPORT_FIELDS
+    assert list(rows[0]) == assessment_report.EXPORT_FIELDS
     pop = next(r for r in rows if r["indicator_id"] == "population")
     assert (pop["section"], pop["value"], pop["ontario_value"], pop["suppressed"]) == (
         "Who lives here",
@@ -200,7 +200,7 @@ def test_csv_and_xlsx_exports(client, db):
     assert income["value"] == "" and income["note"].startswith("no data loaded")
     wb = load_workbook(io.BytesIO(client.get(f"/assessments/{aid}.xlsx").data))
     ws = wb["Indicators"]
-    assert [c.value for c in ws[1]] == assessments.EXPORT_FIELDS
+    assert [c.value for c in ws[1]] == assessment_report.EXPORT_FIELDS
     assert wb["About"]["B1"].value == "'=HYPERLINK(1)"  # neutralised
 
 

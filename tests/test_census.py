@@ -10,7 +10,8 @@ from shapely.geometry import shape
 
 from assetmap import store
 from assetmap.formats import census
-from assetmap.formats.importers import ImportFileError, import_areas
+from assetmap.formats.area_import import import_areas
+from assetmap.formats.tables import ImportFileError
 
 # Two adjacent squares near Bracebridge, in lon/lat.
 SQUARES = {

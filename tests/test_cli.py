@@ -1,7 +1,7 @@
 """CLI commands are thin wrappers: they create, load and import, and report bad rows."""
 
 from app import create_app
-from app.db import open_database
+from assetmap.store import open_database
 
 
 def make_runner(tmp_path):

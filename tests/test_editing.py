@@ -303,9 +303,12 @@ class DownAdapter(FakeAdapter):
 
 def test_online_geocoder_caches_and_respects_user_agent(db_path):
     from assetmap.geocoding import make_geocoder
+    from assetmap.place import Place
 
     FakeAdapter.calls = []
-    geo = make_geocoder({"NOMINATIM_USER_AGENT": "asset-map-tests (test@example.org)"}, str(db_path), FakeAdapter)
+    geo = make_geocoder(
+        Place(), db_path=str(db_path), user_agent="asset-map-tests (test@example.org)", adapter_factory=FakeAdapter
+    )
     geo.online.min_delay_s = 0.0
     found = geo.geocode("70 Pine Street, Bracebridge")
     assert (found.latitude, found.longitude, found.raw["precision"]) == (45.0457, -79.3071, "address")
@@ -319,8 +322,9 @@ def test_online_geocoder_caches_and_respects_user_agent(db_path):
 
 def test_online_geocoder_unavailable_falls_back_offline(db_path):
     from assetmap.geocoding import make_geocoder
+    from assetmap.place import Place
 
-    geo = make_geocoder({"NOMINATIM_USER_AGENT": "asset-map-tests"}, str(db_path), DownAdapter)
+    geo = make_geocoder(Place(), db_path=str(db_path), user_agent="asset-map-tests", adapter_factory=DownAdapter)
     geo.online.min_delay_s = 0.0
     found = geo.geocode("70 Pine Street, Bracebridge")
     assert found.raw["precision"] == "community" and found.address == "Bracebridge"

@@ -7,7 +7,7 @@ import pytest
 
 from assetmap import store
 from assetmap.formats import csvsafe
-from assetmap.formats.importers import import_assets
+from assetmap.formats.asset_import import import_assets
 
 
 def rows_of(resp):
@@ -101,10 +101,11 @@ def test_demo_csv_round_trip_and_filters(client, db, empty_db, tmp_path):
     path.write_text(client.get("/api/assets.csv").get_data(as_text=True))
     report = import_assets(empty_db, path)
     assert (report.inserted, report.errors) == (141, [])
-    from assetmap.formats.hsds.mapping import public_asset, same_value
+    from assetmap.formats.hsds.mapping import same_value
+    from assetmap.privacy import public_asset
 
-    before = {r["external_id"]: public_asset(r) for r in db.query("SELECT * FROM assets")}
-    after = {r["external_id"]: r for r in empty_db.query("SELECT * FROM assets")}
+    before = {(a["external_id"] or a["name"]): a for a in (public_asset(r) for r in db.query("SELECT * FROM assets"))}
+    after = {(r["external_id"] or r["name"]): r for r in empty_db.query("SELECT * FROM assets")}
     fields = [c for c in rows[0] if c not in ("abcd_type", "updated_at")]
     diffs = [
         (k, f, before[k][f], after[k][f]) for k in before for f in fields if not same_value(before[k][f], after[k][f])

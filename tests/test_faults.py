@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from app.db import open_database
 from assetmap import store
 from assetmap.services import jobs
-from assetmap.store import users
+from assetmap.store import jobs as jobs_store
+from assetmap.store import open_database, users
 from tests.server import HttpSession, LiveServer
 
 PASSWORD = "correct horse battery"
@@ -64,7 +64,7 @@ def test_kill_during_bulk_import_then_resume(editor_db, tmp_path):
 
     assert integrity_ok(editor_db)
     db = open_database(editor_db)
-    job = jobs.get_job(db, job_id)
+    job = jobs_store.get_job(db, job_id)
     saved = db.execute("SELECT COUNT(*) FROM assets WHERE name LIKE 'Crash bench %'").fetchone()[0]
     assert job["status"] == "interrupted"  # its process is gone
     assert saved == job["done"] and saved % jobs.BATCH == 0  # whole batches only, matching the recorded progress

@@ -7,10 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.params import parse_bbox, parse_categories, parse_choice, parse_query
+from assetmap import validation
+from assetmap import values as analysis
 from assetmap.errors import InvalidParameter
-from assetmap.formats import importers
-from assetmap.services import analysis
+from assetmap.formats import area_import, asset_import, tables
+from assetmap.values import parse_bbox, parse_categories, parse_choice, parse_query
 
 FAST = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -113,7 +114,7 @@ def test_parse_scenario_total(payload):
     )
 )
 def test_validate_asset_total(record):
-    check = importers.validate_asset(record, CATEGORIES)
+    check = validation.validate_asset(record, CATEGORIES)
     assert (check.clean is None) == bool(check.errors)
     if check.clean:
         lat, lon = check.clean["latitude"], check.clean["longitude"]
@@ -137,11 +138,11 @@ def test_csv_import_never_crashes(empty_db, tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("fuzz") / "f.csv"
     path.write_text(buf.getvalue())
     try:
-        report = importers.import_assets(empty_db, path)
-    except importers.ImportFileError as exc:
+        report = asset_import.import_assets(empty_db, path)
+    except tables.ImportFileError as exc:
         assert str(exc)
         return
-    assert report.imported + len(report.errors) == len(importers.read_records(path)[0])
+    assert report.imported + len(report.errors) == len(tables.read_table(path).records)
 
 
 @FAST
@@ -152,8 +153,8 @@ def test_geojson_import_never_crashes(empty_db, tmp_path_factory, doc):
     for candidate in (doc, shaped):
         path.write_text(json.dumps(candidate))
         try:
-            report = importers.import_assets(empty_db, path)
-        except importers.ImportFileError as exc:
+            report = asset_import.import_assets(empty_db, path)
+        except tables.ImportFileError as exc:
             assert str(exc)
             continue
         assert report.imported + len(report.errors) == len(shaped["features"])
@@ -165,8 +166,8 @@ def test_area_import_never_crashes(empty_db, tmp_path_factory, doc):
     path = tmp_path_factory.mktemp("fuzz") / "a.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": doc if isinstance(doc, list) else [doc]}))
     try:
-        report = importers.import_areas(empty_db, path, "X")
-    except importers.ImportFileError as exc:
+        report = area_import.import_areas(empty_db, path, "X")
+    except tables.ImportFileError as exc:
         assert str(exc)
         return
     assert report.written + len(report.errors) >= 0
@@ -182,7 +183,7 @@ def test_hsds_json_import_never_crashes(empty_db, tmp_path_factory, doc):
         path.write_text(json.dumps(candidate))
         try:
             report = hsds_io.import_hsds(empty_db, path, default_category="food")
-        except importers.ImportFileError as exc:
+        except tables.ImportFileError as exc:
             assert str(exc)
             continue
         assert report.inserted + report.updated + report.unchanged >= 0
@@ -207,7 +208,7 @@ def test_hsds_package_import_never_crashes(empty_db, tmp_path_factory, rows):
     (folder / "services.csv").write_text(buf.getvalue())
     try:
         hsds_io.import_hsds(empty_db, folder, default_category="food")
-    except importers.ImportFileError as exc:
+    except tables.ImportFileError as exc:
         assert str(exc)
 
 

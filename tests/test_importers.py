@@ -5,7 +5,9 @@ import json
 import pytest
 
 from assetmap import store
-from assetmap.formats.importers import ImportFileError, import_areas, import_assets
+from assetmap.formats.area_import import import_areas
+from assetmap.formats.asset_import import import_assets
+from assetmap.formats.tables import ImportFileError
 from assetmap.geocoding import OfflineGeocoder
 from assetmap.services.demo import DATA_DIR
 

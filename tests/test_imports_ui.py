@@ -9,7 +9,7 @@ import time
 import pytest
 
 from assetmap import store
-from assetmap.services import jobs
+from assetmap.store import jobs as jobs_store
 
 MIXED = """Site name,Type,Lat,Lng,Post code,Telephone,Notes
 Good Park,parks,45.10,-79.30,,,fine
@@ -31,7 +31,7 @@ def upload(client, token, name, content, mimetype="text/csv"):
 def wait_done(db, job_id, timeout=15):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        job = jobs.get_job(db, job_id)
+        job = jobs_store.get_job(db, job_id)
         if job["status"] in ("done", "failed"):
             return job
         time.sleep(0.05)
@@ -191,7 +191,7 @@ def test_upload_name_never_becomes_a_path(as_role, db, app):
     client, token = as_role("editor")
     resp = upload(client, token, "../../../../tmp/evil.csv", "name,category\nA,parks\n")
     job_id = int(re.search(r"/imports/(\d+)/map", resp.headers["Location"]).group(1))
-    job = jobs.get_job(db, job_id)
+    job = jobs_store.get_job(db, job_id)
     assert job["params"]["original_name"] == "evil.csv"
     assert re.fullmatch(r".*/instance/uploads/[0-9a-f]{32}\.csv", job["params"]["path"])
 
@@ -214,17 +214,20 @@ def test_interrupted_import_resumes_without_duplicates(as_role, db):
     )
     # Simulate a worker killed after the first batch: rows 1-100 are saved and the heartbeat is old.
     params = dict(
-        jobs.get_job(db, job_id)["params"],
+        jobs_store.get_job(db, job_id)["params"],
         mapping={"name": "name", "category": "category", "latitude": "latitude", "longitude": "longitude"},
     )
     db["jobs"].update(job_id, {"params": json.dumps(params)})
-    first = {k: v for k, v in jobs.get_job(db, job_id).items()}
-    from assetmap.formats import importers
+    first = {k: v for k, v in jobs_store.get_job(db, job_id).items()}
+    from assetmap import validation
+    from assetmap.formats import asset_import, tables
 
-    table = importers.read_table(params["path"])
+    table = tables.read_table(params["path"])
     with db.atomic():
         for _, raw in table.records[:100]:
-            clean, _ = importers.clean_asset(importers.apply_mapping(raw, params["mapping"]), store.list_categories(db))
+            clean, _ = validation.clean_asset(
+                asset_import.apply_mapping(raw, params["mapping"]), store.list_categories(db)
+            )
             store.save_asset(db, clean, actor="import")
         db["jobs"].update(
             job_id,
@@ -246,7 +249,7 @@ def test_interrupted_import_resumes_without_duplicates(as_role, db):
             },
         )
     assert first["status"] == "pending"
-    assert jobs.get_job(db, job_id)["status"] == "interrupted"
+    assert jobs_store.get_job(db, job_id)["status"] == "interrupted"
     page = client.get(f"/imports/{job_id}").get_data(as_text=True)
     assert "Resume from row 101" in page
     client.post(f"/imports/{job_id}/resume", data={"csrf_token": token})

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.db import open_database
 from assetmap import store
-from assetmap.store import backup
+from assetmap.store import backup, open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 import pytest
 
-from app.params import parse_bbox, parse_categories, parse_choice, parse_query
 from assetmap.errors import InvalidParameter
+from assetmap.values import parse_bbox, parse_categories, parse_choice, parse_query
 
 
 @pytest.mark.parametrize(

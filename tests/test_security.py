@@ -312,11 +312,11 @@ def test_confidential_sites_never_placed_in_any_public_output(client, db):
 def test_xss_in_assessment_narrative_on_report_print_and_pdf(as_role, db):
     from pypdf import PdfReader
 
-    from assetmap.services import assessments
+    from assetmap import store
 
     editor, token = as_role("editor")
     aid = next(iter(db.query("SELECT id FROM assessments ORDER BY id LIMIT 1")))["id"]
-    row = assessments.get_assessment(db, aid)
+    row = store.get_assessment(db, aid)
     resp = editor.post(
         f"/assessments/{aid}/edit",
         data={

@@ -1,51 +1,34 @@
-"""JSON API: assets and areas as GeoJSON, categories. Bad parameters get a 400 with a message."""
+"""JSON API: assets and areas as GeoJSON, categories, reach and access; editing for editors.
+Bad parameters get a 400 with a message."""
 
 from __future__ import annotations
-
-import gzip
-import hashlib
-from collections import OrderedDict
-from threading import Lock
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.auth import actor, editor_required
+from app.context import geocoder, place
 from app.db import get_db
-from app.params import parse_bbox, parse_categories, parse_choice, parse_query
-from assetmap import store
+from app.params import analysis_args, asset_filters
+from assetmap import fields, store, validation, values
 from assetmap.errors import Conflict, InvalidParameter, NotFound
-from assetmap.formats import exports, geojson, importers
-from assetmap.services import analysis
+from assetmap.formats import exports, geojson
+from assetmap.services import reach as reach_service
+from assetmap.services import scenario
+from assetmap.services.published import MemoryCache, Published
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-_CACHE_SIZE = 64
-_cache: OrderedDict[tuple, dict] = OrderedDict()
-_cache_lock = Lock()
+_published = MemoryCache(64)
 
 
-def _cached_json(key: tuple, build) -> Response:
-    """Serve JSON bytes cached per (data version, parameters), with an ETag and gzip on request."""
-    with _cache_lock:
-        entry = _cache.get(key)
-        if entry is not None:
-            _cache.move_to_end(key)
-    if entry is None:
-        body = build()
-        entry = {"body": body, "etag": '"' + hashlib.sha1(body).hexdigest()[:20] + '"'}
-        with _cache_lock:
-            _cache[key] = entry
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
-    headers = {"ETag": entry["etag"], "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if entry["etag"] in request.headers.get("If-None-Match", ""):
+def send_published(entry: Published, mimetype: str = "application/geo+json") -> Response:
+    """A cached body with its ETag (304 when the client has it), gzip when asked for."""
+    headers = {"ETag": entry.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if entry.etag in request.headers.get("If-None-Match", ""):
         return Response(status=304, headers=headers)
-    if "gzip" in request.headers.get("Accept-Encoding", "") and len(entry["body"]) > 1024:
-        if "gzip" not in entry:  # compressed once, on first demand
-            entry["gzip"] = gzip.compress(entry["body"], compresslevel=5)
+    if "gzip" in request.headers.get("Accept-Encoding", "") and len(entry.body) > 1024:
         headers["Content-Encoding"] = "gzip"
-        return Response(entry["gzip"], mimetype="application/geo+json", headers=headers)
-    return Response(entry["body"], mimetype="application/geo+json", headers=headers)
+        return Response(entry.gzipped, mimetype=mimetype, headers=headers)
+    return Response(entry.body, mimetype=mimetype, headers=headers)
 
 
 @bp.errorhandler(InvalidParameter)
@@ -66,36 +49,11 @@ def categories():
 
 @bp.get("/assets")
 def assets():
-    """Active assets as a GeoJSON FeatureCollection, filtered by bbox, category and q."""
+    """Active assets as a GeoJSON FeatureCollection, filtered by bbox, category, q and mapped."""
     db = get_db()
-    bbox = parse_bbox(request.args.get("bbox"))
-    cats = parse_categories(request.args.getlist("category"), store.category_slugs(db))
-    q = parse_query(request.args.get("q"))
-    mapped = parse_choice(request.args.get("mapped"), "mapped", ["0", "1"])
-    key = ("assets", store.data_version(db), bbox, tuple(cats or ()), q, mapped, current_app.config["DATABASE"])
-
-    def build() -> bytes:
-        return store.assets_feature_collection(
-            db, bbox=bbox, categories=cats, q=q, mapped=None if mapped is None else mapped == "1"
-        )
-
-    return _cached_json(key, build)
-
-
-def _export_rows(args) -> list[dict]:
-    """Active assets filtered like the map (bbox, category, q, mapped), all columns."""
-    db = get_db()
-    bbox = parse_bbox(args.get("bbox"))
-    cats = parse_categories(args.getlist("category"), store.category_slugs(db))
-    q = parse_query(args.get("q"))
-    mapped = parse_choice(args.get("mapped"), "mapped", ["0", "1"])
-    found = store.asset_filter(bbox=bbox, categories=cats, q=q)
-    if found is None:
-        return []
-    where, params = found
-    if mapped is not None:
-        where += f" AND {'' if mapped == '1' else 'NOT '}({geojson.PUBLIC_POINT_SQL})"
-    return list(db.query(f"SELECT * FROM assets WHERE {where} {store.ORDER_BY}", params))
+    filters = asset_filters(db, request.args)
+    key = ("assets", current_app.config["DATABASE"], store.data_version(db), repr(sorted(filters.items())))
+    return send_published(_published.get_or_build(key, lambda: store.public_feature_collection(db, **filters)))
 
 
 def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
@@ -105,22 +63,24 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
 @bp.get("/assets.csv")
 def assets_csv():
     """Active assets as CSV (import-assets' columns), same filters as /api/assets."""
-    return _download(exports.assets_csv(_export_rows(request.args)), "text/csv", "assets.csv")
+    db = get_db()
+    return _download(
+        exports.assets_csv(store.public_rows(db, **asset_filters(db, request.args))), "text/csv", "assets.csv"
+    )
 
 
 @bp.get("/assets.geojson")
 def assets_geojson():
     """Active assets as GeoJSON with every public field, same filters as /api/assets."""
-    body = geojson.dumps(exports.assets_geojson(_export_rows(request.args)))
-    return _download(body, "application/geo+json", "assets.geojson")
+    db = get_db()
+    rows = store.public_rows(db, **asset_filters(db, request.args))
+    return _download(geojson.dumps(exports.assets_geojson(rows)), "application/geo+json", "assets.geojson")
 
 
 @bp.get("/assets/<int:asset_id>")
 def asset(asset_id: int):
     """One active asset with all its public fields."""
-    row = store.get_asset(get_db(), asset_id)
-    if row["status"] != "active":
-        raise NotFound(f"no asset with id {asset_id}")
+    row = store.get_public_asset(get_db(), asset_id)
     return Response(geojson.dumps(geojson.asset_feature(row, detail=True)), mimetype="application/geo+json")
 
 
@@ -128,30 +88,21 @@ def asset(asset_id: int):
 def areas():
     """Areas as GeoJSON with population, density and indicator columns; level= filters; format=csv."""
     db = get_db()
-    level = parse_choice(request.args.get("level"), "level", store.area_levels(db))
-    if parse_choice(request.args.get("format"), "format", ["geojson", "csv"], default="geojson") == "csv":
+    level = values.parse_choice(request.args.get("level"), "level", store.area_levels(db))
+    if values.parse_choice(request.args.get("format"), "format", ["geojson", "csv"], default="geojson") == "csv":
         body = exports.areas_csv(store.list_areas(db, level), store.indicator_keys(db))
         return _download(body, "text/csv", f"areas{'-' + level if level else ''}.csv")
-    key = ("areas", store.data_version(db), level, current_app.config["DATABASE"])
+    key = ("areas", current_app.config["DATABASE"], store.data_version(db), level)
 
     def build() -> bytes:
         keys = store.indicator_keys(db)
         features = [geojson.area_feature(r, keys) for r in store.list_areas(db, level)]
         return geojson.feature_collection(features, indicators=store.list_indicators(db))
 
-    return _cached_json(key, build)
+    return send_published(_published.get_or_build(key, build))
 
 
 # --- reach and access -------------------------------------------------------------------------
-
-
-def _analysis_args(args) -> dict:
-    db = get_db()
-    return {
-        "circuity": analysis.parse_circuity(args.get("circuity")),
-        "include_imprecise": analysis.parse_flag(args.get("include_imprecise"), "include_imprecise"),
-        "level": parse_choice(args.get("level"), "level", store.area_levels(db)),
-    }
 
 
 @bp.get("/reach")
@@ -161,15 +112,15 @@ def reach():
     format=geojson returns the areas as GeoJSON features carrying the same properties; format=csv a table.
     """
     db = get_db()
-    fmt = parse_choice(request.args.get("format"), "format", ["json", "geojson", "csv"], default="json")
-    report = analysis.reach_report(
+    fmt = values.parse_choice(request.args.get("format"), "format", ["json", "geojson", "csv"], default="json")
+    report = reach_service.reach_report(
         db,
         request.args.get("category"),
-        threshold_m=analysis.parse_distance(request.args.get("threshold_m"), "threshold_m"),
-        **_analysis_args(request.args),
+        threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
+        **analysis_args(db, request.args),
     )
     if fmt == "geojson":
-        return Response(geojson.dumps(analysis.reach_geojson(db, report)), mimetype="application/geo+json")
+        return Response(geojson.dumps(reach_service.reach_geojson(db, report)), mimetype="application/geo+json")
     if fmt == "csv":
         return _download(exports.reach_csv(report), "text/csv", f"reach-{report['category']}.csv")
     return jsonify(report)
@@ -178,12 +129,13 @@ def reach():
 @bp.get("/access")
 def access():
     """2SFCA / E2SFCA access scores per area, 1.0 = district average."""
-    report = analysis.access_report(
-        get_db(),
+    db = get_db()
+    report = reach_service.access_report(
+        db,
         request.args.get("category"),
-        catchment_m=analysis.parse_distance(request.args.get("catchment_m"), "catchment_m", required=True),
-        method=parse_choice(request.args.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
-        **_analysis_args(request.args),
+        catchment_m=values.parse_distance(request.args.get("catchment_m"), "catchment_m", required=True),
+        method=values.parse_choice(request.args.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
+        **analysis_args(db, request.args),
     )
     return jsonify(report)
 
@@ -191,18 +143,18 @@ def access():
 @bp.post("/reach/scenario")
 def reach_scenario():
     """What if: hypothetical additions/removals, before/after totals and per-area deltas. Saves nothing."""
+    db = get_db()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidParameter('send a JSON object, e.g. {"category": "food", "add": [{"lon": -79.3, "lat": 45.0}]}')
-    scenario = analysis.parse_scenario(body)
-    report = analysis.scenario_report(
-        get_db(),
+    report = scenario.scenario_report(
+        db,
         body.get("category"),
-        scenario,
-        threshold_m=analysis.parse_distance(body.get("threshold_m"), "threshold_m"),
-        catchment_m=analysis.parse_distance(body.get("catchment_m"), "catchment_m"),
-        method=parse_choice(body.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
-        **_analysis_args(body),
+        values.parse_scenario(body),
+        threshold_m=values.parse_distance(body.get("threshold_m"), "threshold_m"),
+        catchment_m=values.parse_distance(body.get("catchment_m"), "catchment_m"),
+        method=values.parse_choice(body.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
+        **analysis_args(db, body),
     )
     return jsonify(report)
 
@@ -210,27 +162,20 @@ def reach_scenario():
 @bp.get("/reach/suggest")
 def reach_suggest():
     """The area centre where one new asset of the category would reach the most unreached people."""
-    report = analysis.suggest_site(
-        get_db(),
+    db = get_db()
+    report = scenario.suggest_site(
+        db,
         request.args.get("category"),
-        threshold_m=analysis.parse_distance(request.args.get("threshold_m"), "threshold_m"),
+        threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
         weight=request.args.get("weight") or None,
-        **_analysis_args(request.args),
+        **analysis_args(db, request.args),
     )
     return jsonify(report)
 
 
 # --- editing (editors and admins; session cookie + X-CSRFToken header) ------------------------
 
-
-def _validated(body: dict, base: dict | None = None):
-    from app.views.assets import geocoder
-
-    record = {**(base or {}), **{k: v for k, v in body.items() if k not in ("version", "confirm_duplicate")}}
-    check = importers.validate_asset(record, store.list_categories(get_db()), geocoder())
-    if check.errors:
-        return None, (jsonify(error="; ".join(check.errors.values()), fields=check.errors), 400)
-    return check, None
+BODY_KEYS = frozenset(fields.NAMES) | {"extra"}
 
 
 def _json_body() -> dict:
@@ -240,13 +185,42 @@ def _json_body() -> dict:
     return body
 
 
+def _fields_of(body: dict) -> dict:
+    """The asset fields of a request body; unknown keys are refused (they would be lost silently)."""
+    record = {k: v for k, v in body.items() if k not in ("version", "confirm_duplicate")}
+    unknown = sorted(k for k in record if k not in BODY_KEYS)
+    if unknown:
+        raise InvalidParameter(
+            f'unknown field(s) {", ".join(unknown)}; put other attributes in "extra" (an object). '
+            f"Fields: {', '.join(fields.NAMES)}"
+        )
+    if "extra" in record and record["extra"] is not None and not isinstance(record["extra"], dict):
+        raise InvalidParameter('"extra" must be an object of attribute names and values')
+    return record
+
+
+def _validated(record: dict):
+    extra = record.pop("extra", None)
+    check = validation.validate_asset(record, store.list_categories(get_db()), geocoder(), region=place())
+    if check.errors:
+        return None, (jsonify(error="; ".join(check.errors.values()), fields=check.errors), 400)
+    if extra is not None:
+        check.clean["extra"] = extra
+    return check, None
+
+
+def _feature(db, asset_id: int, status: int = 200) -> Response:
+    body = geojson.dumps(geojson.asset_feature(store.get_asset(db, asset_id), detail=True))
+    return Response(body, status=status, mimetype="application/geo+json")
+
+
 @bp.post("/assets")
 @editor_required
 def create_asset():
     """Add an asset. 409 with the likely duplicates unless confirm_duplicate is true."""
     db = get_db()
     body = _json_body()
-    check, error = _validated(body)
+    check, error = _validated(_fields_of(body))
     if error:
         return error
     dupes = store.possible_duplicates(db, check.clean)
@@ -255,29 +229,32 @@ def create_asset():
             error="this may already be in the inventory; send confirm_duplicate: true to add it anyway",
             duplicates=[geojson.asset_feature(d) for d in dupes],
         ), 409
-    asset_id = store.create_asset(db, check.clean, actor())
-    return Response(
-        geojson.dumps(geojson.asset_feature(store.get_asset(db, asset_id), detail=True)),
-        status=201,
-        mimetype="application/geo+json",
-    )
+    return _feature(db, store.create_asset(db, check.clean, actor()), 201)
 
 
 @bp.patch("/assets/<int:asset_id>")
 @editor_required
 def patch_asset(asset_id: int):
-    """Change fields; `version` (the version you read) is required: 409 with the current record if stale."""
+    """Change fields; `version` (the version you read) is required: 409 with the current record if stale.
+    `extra` is merged into the stored extra attributes (a null value removes one)."""
     db = get_db()
     body = _json_body()
-    if not isinstance(body.get("version"), int):
+    if not isinstance(body.get("version"), int) or isinstance(body.get("version"), bool):
         raise InvalidParameter("version (the asset version you are changing) is required")
+    changes = _fields_of(body)
     row = store.get_asset(db, asset_id)
-    base = {k: row.get(k) for k in store.ASSET_FIELDS}
-    if "latitude" in body or "longitude" in body:
+    base = {k: row.get(k) for k in fields.NAMES}
+    if "latitude" in changes or "longitude" in changes:
         base.pop("location_precision", None)  # a new point: precision from the body or 'exact'
-    check, error = _validated(body, base)
+    extra = changes.pop("extra", None)
+    check, error = _validated({**base, **changes})
     if error:
         return error
+    if extra is not None:
+        merged = {**store.extra_of(row), **extra}
+        check.clean["extra"] = {k: v for k, v in merged.items() if v is not None}
+    else:
+        check.clean.pop("extra", None)
     try:
         store.update_asset(db, asset_id, check.clean, actor(), expected_version=body["version"])
     except Conflict as exc:
@@ -285,10 +262,7 @@ def patch_asset(asset_id: int):
         return jsonify(
             error=str(exc), current=geojson.asset_feature(current, detail=True), version=current["version"]
         ), 409
-    return Response(
-        geojson.dumps(geojson.asset_feature(store.get_asset(db, asset_id), detail=True)),
-        mimetype="application/geo+json",
-    )
+    return _feature(db, asset_id)
 
 
 @bp.delete("/assets/<int:asset_id>")
@@ -297,10 +271,10 @@ def delete_asset(asset_id: int):
     """Archive (deleting never destroys: only an admin can purge, from the asset's page)."""
     db = get_db()
     version = request.args.get("version")
+    if version is not None and not (version.isascii() and version.isdigit() and len(version) <= 12):
+        raise InvalidParameter("version must be a whole number")
     try:
         row = store.archive_asset(db, asset_id, actor(), expected_version=int(version) if version else None)
-    except ValueError:
-        raise InvalidParameter("version must be a whole number") from None
     except Conflict as exc:
         return jsonify(error=str(exc)), 409
     return jsonify(id=asset_id, status=row["status"], version=row["version"])

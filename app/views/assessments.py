@@ -7,22 +7,19 @@ re-running and the history need an editor or admin account.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
 import re
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
 from app.auth import actor, editor_required
+from app.context import place
 from app.db import get_db
 from app.maps import build_map
 from assetmap import store
 from assetmap.errors import Conflict, InvalidParameter
 from assetmap.formats import printing, spreadsheet
-from assetmap.formats.csvsafe import neutralise
-from assetmap.services import analysis, assessments
+from assetmap.services import assessment_geography, assessment_report, assessments, published
+from assetmap.services.areadata import default_level
 from needs_assessment.assessment import DETERMINANTS, NO_DATA
 from needs_assessment.template import available_templates
 
@@ -42,17 +39,17 @@ def _paper() -> str:
 @bp.get("")
 def index():
     """Saved assessments, newest run first."""
-    return render_template("assessments/list.html", rows=assessments.list_assessments(get_db()))
+    return render_template("assessments/list.html", rows=store.list_assessments(get_db()))
 
 
 def _new_form(values: dict, error: str | None = None, status: int = 200):
     db = get_db()
-    level = analysis.default_level(db)
+    level = default_level(db)
     cfg = current_app.config
-    lat, lon = (float(v) for v in str(cfg["MAP_CENTER"]).split(","))
+    p = place()
     parts = build_map(
-        center=(lat, lon),
-        zoom=int(cfg["MAP_ZOOM"]),
+        center=p.center,
+        zoom=p.zoom,
         tile_url=cfg["TILE_URL"],
         tile_attribution=cfg["TILE_ATTRIBUTION"],
         layer_config={"api": url_for("api.categories").rsplit("/", 1)[0], "areaLevel": level},
@@ -65,7 +62,7 @@ def _new_form(values: dict, error: str | None = None, status: int = 200):
             "assessments/new.html",
             values=values,
             error=error,
-            municipalities=assessments.municipality_options(db, level),
+            municipalities=assessment_geography.municipality_options(db, level),
             areas=store.list_areas(db, level),
             templates=available_templates(),
             categories=store.list_categories(db),
@@ -129,13 +126,13 @@ def new():
 
 def _context(row: dict) -> dict:
     db = get_db()
-    previous = assessments.previous_run(db, row)
+    previous = store.previous_run(db, row)
     return {
         "a": row,
         "results": row["results"],
         "tables": row["results"]["tables"],
         "narrative": row["narrative"],
-        "indicators": assessments.indicator_rows(row, previous),
+        "indicators": assessment_report.indicator_rows(row, previous),
         "previous": previous,
         "sections": _sections(row),
         "determinants": {k: v[0] for k, v in DETERMINANTS.items()},
@@ -161,7 +158,7 @@ def _opportunities(row: dict) -> dict[str, list[dict]]:
 @bp.get("/<int:assessment_id>")
 def show(assessment_id: int):
     """The report on screen, with each value's change since the previous run of the same place."""
-    row = assessments.get_assessment(get_db(), assessment_id)
+    row = store.get_assessment(get_db(), assessment_id)
     return render_template("assessments/show.html", **_context(row))
 
 
@@ -205,7 +202,7 @@ def _priority_rows(form) -> list[dict]:
 def edit(assessment_id: int):
     """Edit the narrative sections and hand-entered values; a stale save is refused with the other change shown."""
     db = get_db()
-    row = assessments.get_assessment(db, assessment_id)
+    row = store.get_assessment(db, assessment_id)
     if request.method == "GET":
         values = _edit_values(row)
         values["version"] = row["version"]
@@ -244,7 +241,7 @@ def edit(assessment_id: int):
     try:
         changed, _ = assessments.update_narrative(db, assessment_id, update, actor(), expected_version=expected)
     except Conflict as exc:
-        current = exc.current or assessments.get_assessment(db, assessment_id)
+        current = exc.current or store.get_assessment(db, assessment_id)
         theirs = [h for h in assessments.assessment_history(db, assessment_id) if h["version"] > expected]
         values["version"] = current["version"]  # saving again means: my text wins, knowingly
         return _render_edit(current, values, conflict={"changes": theirs}, status=409)
@@ -256,7 +253,7 @@ def edit(assessment_id: int):
 @editor_required
 def history(assessment_id: int):
     db = get_db()
-    row = assessments.get_assessment(db, assessment_id)
+    row = store.get_assessment(db, assessment_id)
     return render_template("assessments/history.html", a=row, rows=assessments.assessment_history(db, assessment_id))
 
 
@@ -265,7 +262,7 @@ def history(assessment_id: int):
 def rerun(assessment_id: int):
     """Run the same place again today with the same template and parameters (a new, dated run)."""
     db = get_db()
-    row = assessments.get_assessment(db, assessment_id)
+    row = store.get_assessment(db, assessment_id)
     params = dict(row["parameters"])
     params["include_imprecise"] = "1" if params.get("include_imprecise") else "0"
     new_id = assessments.run_assessment(
@@ -283,7 +280,7 @@ def rerun(assessment_id: int):
 
 def _print_html(assessment_id: int, paper: str, for_pdf: bool) -> str:
     db = get_db()
-    row = assessments.get_assessment(db, assessment_id)
+    row = store.get_assessment(db, assessment_id)
     context = _context(row)
     figures = printing.report_figures(db, row, store.list_categories(db))
     return render_template(
@@ -302,24 +299,18 @@ def pdf(assessment_id: int):
     """The print layout as a PDF made on the server (WeasyPrint)."""
     paper = _paper()
     db = get_db()
-    row = assessments.get_assessment(db, assessment_id)
+    row = store.get_assessment(db, assessment_id)
     # Made once per (run, narrative version, data version, paper) and kept on disk: a repeat
-    # download is instant and survives a restart; written to a temporary name and renamed, so a
-    # crash mid-way never leaves a half-written PDF behind.
-    db_tag = hashlib.sha1(str(current_app.config["DATABASE"]).encode()).hexdigest()[:12]
-    cache = Path(current_app.instance_path) / "pdf-cache" / db_tag
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"assessment-{assessment_id}-v{row['version']}-d{store.data_version(db)}-{paper}.pdf"
-    if path.exists():
-        body = path.read_bytes()
-    else:
-        html = _print_html(assessment_id, paper, for_pdf=True)
-        body = printing.pdf_bytes(html, base_url=request.url_root)
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(body)
-        os.replace(partial, path)
-        for old in sorted(cache.glob(f"assessment-{assessment_id}-*.pdf"), key=lambda p: p.stat().st_mtime)[:-4]:
-            old.unlink(missing_ok=True)  # keep the few newest versions of each assessment
+    # download is instant and survives a restart.
+    folder = published.folder_for(current_app.instance_path, "pdf-cache", current_app.config["DATABASE"])
+    name = f"assessment-{assessment_id}-v{row['version']}-d{store.data_version(db)}-{paper}.pdf"
+    body = published.file_cached(
+        folder,
+        name,
+        lambda: printing.pdf_bytes(_print_html(assessment_id, paper, for_pdf=True), base_url=request.url_root),
+        keep=4,
+        group=f"assessment-{assessment_id}-",
+    )
     return Response(
         body,
         mimetype="application/pdf",
@@ -335,8 +326,8 @@ def _filename(row: dict, ext: str) -> str:
 @bp.get("/<int:assessment_id>.csv")
 def export_csv(assessment_id: int):
     """The indicator table as CSV (cells that would run as formulas are neutralised)."""
-    row = assessments.get_assessment(get_db(), assessment_id)
-    text = spreadsheet.csv_text(assessments.export_rows(row), assessments.EXPORT_FIELDS)
+    row = store.get_assessment(get_db(), assessment_id)
+    text = spreadsheet.csv_text(assessment_report.export_rows(row), assessment_report.EXPORT_FIELDS)
     return Response(
         "\ufeff" + text,
         mimetype="text/csv",
@@ -347,33 +338,18 @@ def export_csv(assessment_id: int):
 @bp.get("/<int:assessment_id>.xlsx")
 def export_xlsx(assessment_id: int):
     """The indicator table as an Excel workbook (text cells neutralised like the CSV)."""
-    from openpyxl import Workbook
-
-    row = assessments.get_assessment(get_db(), assessment_id)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Indicators"
-    ws.append(assessments.EXPORT_FIELDS)
-    for r in assessments.export_rows(row):
-        ws.append(
-            [
-                v if isinstance(v, int | float) or v is None else neutralise(str(v))
-                for v in (r[f] for f in assessments.EXPORT_FIELDS)
-            ]
-        )
-    about = wb.create_sheet("About")
-    for line in (
+    row = store.get_assessment(get_db(), assessment_id)
+    about = [
         ("title", row["title"]),
         ("geography", row["geography_label"]),
         ("run date", row["run_date"]),
         ("template", f"{row['template_name']} version {row['template_version']}"),
         ("suppression", row["results"]["suppression_rule"]),
-    ):
-        about.append([neutralise(v) for v in line])
-    buf = io.BytesIO()
-    wb.save(buf)
+    ]
+    indicators = [[r[f] for f in assessment_report.EXPORT_FIELDS] for r in assessment_report.export_rows(row)]
+    body = spreadsheet.xlsx_bytes([("Indicators", assessment_report.EXPORT_FIELDS, indicators), ("About", None, about)])
     return Response(
-        buf.getvalue(),
+        body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{_filename(row, "xlsx")}"'},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app import auth
 from app.db import get_db
@@ -37,7 +37,7 @@ def login():
                 error = gettext("That email and password do not match an active account.")
                 status = 401
             else:
-                db["users"].update(user["id"], {"last_login_at": store.now_iso()})
+                users.record_login(db, user["id"], store.now_iso())
                 login_user(auth.User(user))
                 flash(f"Signed in as {user['email']}.")
                 return redirect(auth.safe_next(request.args.get("next"), url_for("maps.index")))
@@ -46,6 +46,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out everywhere: every session of this account ends, not only this browser's."""
+    if current_user.is_authenticated:
+        users.end_sessions(get_db(), current_user.id)
     logout_user()
     flash("Signed out.")
     return redirect(url_for("maps.index"))

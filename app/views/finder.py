@@ -14,13 +14,15 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import format_date, format_decimal, gettext, lazy_gettext
 
+from app.auth import rate_limited
+from app.context import external_url, offline_geocoder, place
 from app.db import get_db
 from app.i18n import current_language
-from app.params import parse_categories, parse_choice, parse_query
-from assetmap import store
+from assetmap import store, values
 from assetmap.errors import InvalidParameter, NotFound
-from assetmap.geocoding import OfflineGeocoder
-from assetmap.services import demo, finder
+from assetmap.formats import printing
+from assetmap.services import finder, published
+from assetmap.values import parse_categories, parse_choice, parse_query
 from assetmap.vocab import supports
 from needs_assessment.precision import PRECISE
 
@@ -77,43 +79,41 @@ def error_text(exc: Exception) -> str:
     """The message for a bad request, in the request's language where we have one."""
     if isinstance(exc, finder.UnknownPlace):
         return gettext("We couldn't find '%(query)s'. Try a full postal code or a town name.", query=exc.query)
+    if isinstance(exc, finder.OutsideRegion):
+        return gettext(
+            "'%(query)s' is outside the area this map covers (%(place)s). Try a postal code, an address or a town "
+            "in that area.",
+            query=exc.query,
+            place=exc.place_name,
+        )
     return str(exc)
 
 
-def geocoder() -> OfflineGeocoder:
-    """One offline geocoder per app (its postal code table opens once), biased to the map's region."""
-    found = current_app.extensions.get("finder_geocoder")
-    if found is None:
-        lat, lon = (float(v) for v in str(current_app.config["MAP_CENTER"]).split(","))
-        found = OfflineGeocoder(demo.DATA_DIR / "gazetteer.csv", region_center=(lat, lon))
-        current_app.extensions["finder_geocoder"] = found
-    return found
-
-
 def _zone() -> str:
-    return current_app.config.get("TIMEZONE") or "America/Toronto"
+    return place().timezone
 
 
 def _region() -> str:
-    return current_app.config.get("HOLIDAYS") or "CA-ON"
+    return place().holidays
 
 
 def parse_search_args(args, db) -> tuple[finder.Origin | None, finder.Filters, int]:
     """The finder's query parameters (shared by /finder and /api/search); raises InvalidParameter."""
     cats = parse_categories(args.getlist("category"), store.category_slugs(db))
-    open_at, open_now = finder.parse_open_at(args.getlist("open_at"), _zone())
+    open_at, open_now = values.parse_open_at(args.getlist("open_at"), _zone())
     filters = finder.Filters(
         categories=tuple(cats) if cats else None,
         q=parse_query(args.get("q")),
-        languages=finder.parse_languages(args.getlist("language")),
+        languages=values.parse_languages(args.getlist("language")),
         wheelchair=parse_choice(args.get("wheelchair"), "wheelchair", ["0", "1"]) == "1",
         cost=parse_choice(args.get("cost"), "cost", list(finder.COST_CHOICES)),
         age=parse_choice(args.get("age"), "age", list(supports.AGE_GROUPS)),
         open_at=open_at,
         open_now=open_now,
     )
-    origin = finder.parse_near(args.get("near"), geocoder())
-    return origin, filters, finder.parse_limit(args.get("limit"))
+    # Offline only: what a resident types never leaves the server.
+    origin = finder.parse_near(args.get("near"), offline_geocoder(), place())
+    return origin, filters, values.parse_limit(args.get("limit"))
 
 
 @bp.app_template_filter("tel_href")
@@ -263,9 +263,9 @@ def finder_page():
     categories = store.list_categories(db)
     error = None
     origin = filters = found = None
-    limit = finder.DEFAULT_LIMIT
+    limit = values.DEFAULT_LIMIT
     try:
-        selected = finder.parse_ids(request.args.getlist("ids"), max_ids=finder.MAX_LIMIT)
+        selected = values.parse_ids(request.args.getlist("ids"), max_ids=values.MAX_LIMIT)
     except InvalidParameter:
         selected = []
     try:
@@ -287,7 +287,7 @@ def finder_page():
         "origin": [origin.latitude, origin.longitude] if origin else None,
         "tileUrl": current_app.config["TILE_URL"],
         "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
-        "maxIds": finder.MAX_IDS,
+        "maxIds": values.MAX_IDS,
         "handoutUrl": url_for("finder.handout"),
         "lang": current_language(),
     }
@@ -295,10 +295,10 @@ def finder_page():
         url_for("finder.finder_page") + "?" + urlencode([(k, v) for k, v in args.items(multi=True) if k != "open_at"])
     )
     more_url = None
-    if found and found.more and limit < finder.MAX_LIMIT:
+    if found and found.more and limit < values.MAX_LIMIT:
         more_args = [(k, v) for k, v in args.items(multi=True) if k != "limit"]
         more_url = (
-            url_for("finder.finder_page") + "?" + urlencode(more_args + [("limit", min(limit + 20, finder.MAX_LIMIT))])
+            url_for("finder.finder_page") + "?" + urlencode(more_args + [("limit", min(limit + 20, values.MAX_LIMIT))])
         )
     return render_template(
         "finder/index.html",
@@ -329,20 +329,19 @@ def finder_page():
 
 def _handout_context():
     db = get_db()
-    ids = finder.parse_ids(request.args.getlist("ids"))
+    ids = values.parse_ids(request.args.getlist("ids"))
     if not ids:
         raise InvalidParameter(gettext("Choose at least one support for the handout."))
     now = datetime.now(ZoneInfo(_zone()))
     labels = category_labels(db)
-    chosen = [decorate(r, labels, None) for r in finder.assets_by_ids(db, ids, evaluated_at=now, zone=_zone())]
+    chosen = [
+        decorate(r, labels, None)
+        for r in finder.assets_by_ids(db, ids, evaluated_at=now, zone=_zone(), region=_region())
+    ]
     if not chosen:
         raise NotFound(gettext("None of these supports exist any more."))
     lang = current_language()
-    share = (
-        url_for("finder.handout", _external=True)
-        + "?"
-        + urlencode({"ids": ",".join(str(i) for i in ids), "lang": lang})
-    )
+    share = external_url("finder.handout") + "?" + urlencode({"ids": ",".join(str(i) for i in ids), "lang": lang})
     return {
         "supports": chosen,
         "missing": len(ids) - len(chosen),
@@ -363,21 +362,37 @@ def handout():
     return render_template("print/handout.html", pdf=False, **context)
 
 
+HANDOUT_PDF_LIMIT = (30, 600)  # PDFs per client per 10 minutes (each can take a second of CPU)
+
+
 @bp.get("/finder/handout.pdf")
 def handout_pdf():
-    """The handout as a PDF (WeasyPrint), in the chosen language."""
-    from weasyprint import CSS, HTML
-
+    """The handout as a PDF (WeasyPrint), in the chosen language; made once per (supports, language,
+    data version) and kept on disk."""
     try:
         context = _handout_context()
     except (InvalidParameter, NotFound) as exc:
         return render_template("error.html", message=str(exc), status=400), 400
-    html = render_template("print/handout.html", pdf=True, **context)
-    css = CSS(filename=str(current_app.root_path + "/static/css/handout.css"))
-    pdf = HTML(string=html, base_url=request.url_root).write_pdf(stylesheets=[css])
-    name = "supports" if context["lang"] == "en" else "ressources"
+    db = get_db()
+    folder = published.folder_for(current_app.instance_path, "handout-cache", current_app.config["DATABASE"])
+    name = f"handout-{context['ids_param'].replace(',', '-')}-{context['lang']}-{store.data_version(db)}.pdf"
+    if not (folder / name).exists():
+        wait = rate_limited("handout_pdf", *HANDOUT_PDF_LIMIT)
+        if wait is not None:
+            return render_template(
+                "error.html", message=gettext("Too many PDFs at once. Please wait a minute and try again."), status=429
+            ), 429
+
+    def build() -> bytes:
+        html = render_template("print/handout.html", pdf=True, **context)
+        return printing.pdf_bytes(
+            html, base_url=request.url_root, stylesheets=[current_app.root_path + "/static/css/handout.css"]
+        )
+
+    pdf = published.file_cached(folder, name, build, keep=200, group="handout-")
+    filename = "supports" if context["lang"] == "en" else "ressources"
     return Response(
         pdf,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}-{datetime.now().date().isoformat()}.pdf"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}-{datetime.now().date().isoformat()}.pdf"'},
     )

@@ -3,15 +3,15 @@ read the inventory. Bad parameters get HTTP 400 with {"error": "..."}; unknown i
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from app.context import external_url, offline_geocoder
 from app.db import get_db
-from app.params import parse_choice, parse_query
 from assetmap import store
 from assetmap.errors import InvalidParameter, NotFound
 from assetmap.formats.hsds import schema as hsds_schema
-from assetmap.geocoding import OfflineGeocoder
-from assetmap.services import demo, hsds_api
+from assetmap.services import hsds_api
+from assetmap.values import parse_choice, parse_query
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
 
@@ -55,7 +55,7 @@ def _format() -> str:
 
 
 def _geocoder():
-    return OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
+    return offline_geocoder()
 
 
 def _respond(page: dict, fmt: str):
@@ -76,7 +76,7 @@ def meta():
     return jsonify(
         version=hsds_schema.HSDS_VERSION,
         profile="https://docs.openreferral.org/en/latest/hsds/",
-        openapi_url=url_for("hsds.openapi", _external=True),
+        openapi_url=external_url("hsds.openapi"),
     )
 
 

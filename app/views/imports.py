@@ -2,32 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 
-from app.auth import actor, editor_required
+from app.auth import actor, editor_required, wants_json
+from app.context import geocoder, offline_geocoder, place
 from app.db import get_db
-from app.views.assets import FORM_GROUPS, geocoder
-from assetmap.errors import InvalidParameter
-from assetmap.formats import importers
+from assetmap import fields
+from assetmap.errors import Conflict, InvalidParameter
+from assetmap.formats import asset_import, tables
 from assetmap.formats.spreadsheet import csv_text
-from assetmap.geocoding import OfflineGeocoder
 from assetmap.services import jobs
+from assetmap.store import jobs as jobs_store
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
-MAPPABLE = [(name, label) for _, fields in FORM_GROUPS for name, label, _, _ in fields] + [
-    ("external_id", "Stable id from the source (prevents duplicates on re-import)"),
-    ("verified_date", "Last verified (YYYY-MM-DD)"),
-    ("verified_by", "Verified by"),
-]
+# Every field a column can fill (the field registry), with its label.
+MAPPABLE = [(f.name, f.label) for f in fields.FIELDS]
 
 
 def _job_or_404(job_id: int) -> dict:
-    job = jobs.get_job(get_db(), job_id)
+    job = jobs_store.get_job(get_db(), job_id)
     if job["kind"] not in ("import", "geocode"):
         raise InvalidParameter(f"job {job_id} is not an import")
     return job
@@ -37,7 +34,7 @@ def _job_or_404(job_id: int) -> dict:
 @editor_required
 def index():
     return render_template(
-        "imports/index.html", jobs=jobs.list_jobs(get_db()), max_mb=current_app.config["MAX_UPLOAD_MB"]
+        "imports/index.html", jobs=jobs_store.list_jobs(get_db()), max_mb=current_app.config["MAX_UPLOAD_MB"]
     )
 
 
@@ -50,14 +47,15 @@ def upload():
         flash("Choose a file to import.")
         return redirect(url_for("imports.index"))
     suffix = Path(file.filename).suffix.lower()
-    if suffix not in importers.SUPPORTED_SUFFIXES:
+    if suffix not in tables.SUPPORTED_SUFFIXES:
         flash(f"“{file.filename}” is not a CSV, XLSX or GeoJSON file.")
         return redirect(url_for("imports.index"))
     path = jobs.upload_dir(current_app.instance_path) / f"{secrets.token_hex(16)}{suffix}"
     file.save(path)
     try:
-        table = importers.read_table(path)
-    except importers.ImportFileError as exc:
+        # Only the header and a few rows here (the whole file is read once, by the import job).
+        table = tables.read_table(path, max_rows=tables.PREVIEW_ROWS)
+    except tables.ImportFileError as exc:
         path.unlink(missing_ok=True)
         flash(str(exc).replace(path.name, file.filename))
         return redirect(url_for("imports.index"))
@@ -65,14 +63,14 @@ def upload():
         path.unlink(missing_ok=True)
         flash(f"“{file.filename}” has no data rows.")
         return redirect(url_for("imports.index"))
-    job_id = jobs.create_job(
+    job_id = jobs_store.create_job(
         get_db(),
         "import",
         {
             "path": str(path),
             "original_name": Path(file.filename).name[:200],
             "headers": table.headers,
-            "rows": len(table.records),
+            "preview": [[n, rec] for n, rec in table.records],
         },
         actor(),
     )
@@ -86,7 +84,7 @@ def mapping(job_id: int):
     job = _job_or_404(job_id)
     if job["status"] != "pending":
         return redirect(url_for("imports.show", job_id=job_id))
-    table = importers.read_table(job["params"]["path"])
+    table = tables.Table(job["params"]["headers"], [tuple(r) for r in job["params"].get("preview", [])], "row")
     if request.method == "POST":
         chosen = {}
         for name, _ in MAPPABLE:
@@ -95,26 +93,41 @@ def mapping(job_id: int):
                 raise InvalidParameter(f"the file has no column {column!r}")
             if column:
                 chosen[name] = column
-        if "name" not in chosen or "category" not in chosen:
-            flash("Choose the columns holding the name and the category.")
+        source = request.form.get("source", "").strip()[:300]
+        missing = [name for name in ("name", "category") if name not in chosen]
+        if missing:
+            errors = {name: f"Choose the column that holds the {fields.FIELD[name].label.lower()}." for name in missing}
             return render_template(
-                "imports/map.html", job=job, table=table, guess=chosen, fields=MAPPABLE, preview=table.records[:10]
+                "imports/map.html",
+                job=job,
+                table=table,
+                guess=chosen,
+                fields=MAPPABLE,
+                preview=table.records,
+                errors=errors,
+                source=source,
             ), 400
-        params = dict(job["params"], mapping=chosen, source=request.form.get("source", "").strip()[:300])
-        get_db()["jobs"].update(job_id, {"params": json.dumps(params)})
-        jobs.start(jobs.run_import, current_app.config["DATABASE"], job_id, _import_geocoder())
+        db = get_db()
+        params = dict(job["params"], mapping=chosen, source=source)
+        jobs_store.save_progress(db, job_id, params=params)
+        try:
+            jobs_store.claim_job(db, job_id, startable=("pending",))
+        except Conflict:
+            flash("This import has already started.")
+            return redirect(url_for("imports.show", job_id=job_id))
+        jobs.start(jobs.run_import, current_app.config["DATABASE"], job_id, offline_geocoder(), place())
         return redirect(url_for("imports.show", job_id=job_id))
-    guess = importers.guess_mapping(table.headers)
+    guess = asset_import.guess_mapping(table.headers)
     return render_template(
-        "imports/map.html", job=job, table=table, guess=guess, fields=MAPPABLE, preview=table.records[:10]
+        "imports/map.html",
+        job=job,
+        table=table,
+        guess=guess,
+        fields=MAPPABLE,
+        preview=table.records,
+        errors={},
+        source=job["params"].get("source", ""),
     )
-
-
-def _import_geocoder():
-    """Imports geocode offline (fast); street addresses go to a follow-up online job if configured."""
-    from assetmap.services.demo import DATA_DIR
-
-    return OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv")
 
 
 @bp.get("/<int:job_id>")
@@ -123,7 +136,7 @@ def show(job_id: int):
     job = _job_or_404(job_id)
     online = bool(current_app.config.get("NOMINATIM_USER_AGENT"))
     to_geocode = (
-        jobs.assets_to_geocode(get_db(), job["result"].get("asset_ids", []))
+        jobs_store.assets_to_geocode(get_db(), job["result"].get("asset_ids", []))
         if online and job["status"] == "done"
         else []
     )
@@ -155,15 +168,17 @@ def status(job_id: int):
 def resume(job_id: int):
     """Continue an interrupted job from its last saved batch."""
     job = _job_or_404(job_id)
-    if job["status"] not in ("interrupted", "failed"):
-        flash("This job is not interrupted.")
-        return redirect(url_for("imports.show", job_id=job_id))
-    db = get_db()
-    db["jobs"].update(job_id, {"status": "pending", "error": None})
+    try:
+        jobs_store.claim_job(get_db(), job_id, startable=("interrupted", "failed"))
+    except Conflict as exc:  # another request resumed it first, or it is running or done
+        if wants_json():
+            return jsonify(error=str(exc)), 409
+        flash(f"{exc}.")
+        return redirect(url_for("imports.show", job_id=job_id)), 303
     if job["kind"] == "geocode":
         jobs.start(jobs.run_geocode, current_app.config["DATABASE"], job_id, geocoder())
     else:
-        jobs.start(jobs.run_import, current_app.config["DATABASE"], job_id, _import_geocoder())
+        jobs.start(jobs.run_import, current_app.config["DATABASE"], job_id, offline_geocoder(), place())
     flash(f"Resuming from row {job['done'] + 1}.")
     return redirect(url_for("imports.show", job_id=job_id))
 
@@ -174,16 +189,17 @@ def geocode(job_id: int):
     """Locate the imported rows' street addresses online, in the background (about one a second)."""
     job = _job_or_404(job_id)
     db = get_db()
-    ids = jobs.assets_to_geocode(db, job["result"].get("asset_ids", []))
+    ids = jobs_store.assets_to_geocode(db, job["result"].get("asset_ids", []))
     if not ids or not current_app.config.get("NOMINATIM_USER_AGENT"):
         flash("Nothing to geocode online (or online geocoding is not configured).")
         return redirect(url_for("imports.show", job_id=job_id))
-    geo_job = jobs.create_job(
+    geo_job = jobs_store.create_job(
         db,
         "geocode",
         {"asset_ids": ids, "import_job": job_id, "original_name": job["params"].get("original_name")},
         actor(),
     )
+    jobs_store.claim_job(db, geo_job)
     jobs.start(jobs.run_geocode, current_app.config["DATABASE"], geo_job, geocoder())
     return redirect(url_for("imports.show", job_id=geo_job))
 

@@ -7,14 +7,15 @@ import re
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
+from app.context import place
 from app.db import get_db
 from app.i18n import category_label
 from app.maps import build_map
-from assetmap import store
+from assetmap import store, values
 from assetmap.errors import InvalidParameter
-from assetmap.privacy import public_asset
-from assetmap.services import analysis
+from assetmap.services import reach
 from needs_assessment.precision import PRECISION_WORDS
+from needs_assessment.reach import DEFAULT_CIRCUITY
 
 bp = Blueprint("maps", __name__)
 
@@ -37,8 +38,7 @@ def choropleth_options(db, level: str) -> list[dict]:
         key, label, unit = ind["key"], ind["label"], ind["unit"]
         if key.startswith("pop_density") or f"{key}_quintile" in keys or not re.fullmatch(r"[a-z0-9_]+", key):
             continue
-        present = db.execute(f'SELECT COUNT("{key}") FROM areas WHERE level = ?', [level]).fetchone()[0]
-        if not present:
+        if not store.indicator_present(db, key, level):
             continue
         if key.endswith("_quintile"):
             options.append({"key": key, "label": gettext(label), "scheme": "quintile", "palette": "reds"})
@@ -57,7 +57,7 @@ def choropleth_options(db, level: str) -> list[dict]:
 
 def map_levels(db) -> tuple[str | None, str | None]:
     """(level shaded as population areas, level drawn as outlines)."""
-    counts = {r["level"]: r["n"] for r in db.query("SELECT level, COUNT(*) AS n FROM areas GROUP BY level")}
+    counts = store.level_counts(db)
     if not counts:
         return None, None
     area_level = "DA" if "DA" in counts else max(counts, key=counts.get)
@@ -71,12 +71,7 @@ def index():
     db = get_db()
     categories = store.list_categories(db)
     area_level, outline_level = map_levels(db)
-    notes = [
-        r["geometry_note"]
-        for r in db.query(
-            "SELECT DISTINCT geometry_note FROM areas WHERE level = ? AND geometry_note != '' LIMIT 3", [area_level]
-        )
-    ]
+    notes = store.geometry_notes(db, area_level) if area_level else []
     api_base = url_for("api.categories").rsplit("/", 1)[0]
     config = {
         "api": api_base,
@@ -104,10 +99,10 @@ def index():
 
 def _map_parts(config: dict, init: str, scripts: tuple[str, ...]) -> dict:
     cfg = current_app.config
-    lat, lon = (float(v) for v in str(cfg["MAP_CENTER"]).split(","))
+    p = place()
     return build_map(
-        center=(lat, lon),
-        zoom=int(cfg["MAP_ZOOM"]),
+        center=p.center,
+        zoom=p.zoom,
         tile_url=cfg["TILE_URL"],
         tile_attribution=cfg["TILE_ATTRIBUTION"],
         layer_config=config,
@@ -125,7 +120,7 @@ def _km(raw: str | None) -> float | None:
         km = float(raw.replace(",", "."))
     except ValueError:
         raise InvalidParameter(f"threshold must be a number of kilometres, not {raw!r}") from None
-    return analysis.parse_distance(km * 1000, "threshold")
+    return values.parse_distance(km * 1000, "threshold")
 
 
 @bp.get("/reach")
@@ -140,19 +135,19 @@ def reach_page():
     error = None
     try:
         threshold_m = _km(request.args.get("threshold_km"))
-        circuity = analysis.parse_circuity(request.args.get("circuity"))
-        include_imprecise = analysis.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
-        report = analysis.reach_report(
+        circuity = values.parse_circuity(request.args.get("circuity"))
+        include_imprecise = values.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
+        report = reach.reach_report(
             db, category, threshold_m=threshold_m, circuity=circuity, include_imprecise=include_imprecise
         )
-        other = analysis.reach_report(
+        other = reach.reach_report(
             db, category, threshold_m=threshold_m, circuity=circuity, include_imprecise=not include_imprecise
         )
     except InvalidParameter as exc:
         error = str(exc)
-        category, threshold_m, circuity, include_imprecise = "food", None, analysis.reach.DEFAULT_CIRCUITY, False
-        report = analysis.reach_report(db, category)
-        other = analysis.reach_report(db, category, include_imprecise=True)
+        category, threshold_m, circuity, include_imprecise = "food", None, DEFAULT_CIRCUITY, False
+        report = reach.reach_report(db, category)
+        other = reach.reach_report(db, category, include_imprecise=True)
     area_level, _ = map_levels(db)
     config = {
         "api": url_for("api.categories").rsplit("/", 1)[0],
@@ -203,13 +198,4 @@ def category_css():
 @bp.get("/sources")
 def sources():
     """Where every dataset and every asset comes from, with licences."""
-    db = get_db()
-    assets = list(
-        db.query(
-            """SELECT a.id, a.name, a.source, a.source_url, a.location_precision, a.confidential, c.label AS category_label,
-            c.label_fr AS category_label_fr
-            FROM assets a JOIN categories c ON c.slug = a.category
-            WHERE a.status = 'active' ORDER BY c.sort_order, a.name COLLATE NOCASE"""
-        )
-    )
-    return render_template("maps/sources.html", assets=[public_asset(a) for a in assets])
+    return render_template("maps/sources.html", assets=store.public_sources(get_db()))

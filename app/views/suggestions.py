@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.auth import actor, editor_required, rate_limited
+from app.context import geocoder, place
 from app.db import get_db
+from app.forms import form_values, render_form, row_values, with_located
 from app.i18n import N_
-from app.views.assets import _with_located, form_values, geocoder, render_form, row_values
-from assetmap import store
-from assetmap.errors import InvalidParameter
-from assetmap.formats import importers
+from assetmap import fields, store, validation
+from assetmap.errors import Conflict, InvalidParameter
 
 bp = Blueprint("suggestions", __name__)
 
 SUGGEST_LIMIT = (5, 3600)  # suggestions per client per hour
-PUBLIC_FIELDS = [
-    ("name", N_("Name of the place, group or service")),
-    ("category", N_("Kind of asset")),
-    ("address", N_("Street address")),
-    ("community", N_("Community")),
-    ("postal_code", N_("Postal code")),
-    ("phone", N_("Phone")),
-    ("website", N_("Website")),
-    ("hours_text", N_("Hours")),
-    ("description", N_("What it offers")),
-]
+# The public form's fields come from the registry (suggest=True); these are friendlier labels.
+PUBLIC_LABELS = {
+    "name": N_("Name of the place, group or service"),
+    "category": N_("Kind of asset"),
+    "address": N_("Street address"),
+    "community": N_("Community"),
+    "postal_code": N_("Postal code"),
+    "phone": N_("Phone"),
+    "website": N_("Website"),
+    "hours_text": N_("Hours"),
+    "description": N_("What it offers"),
+}
+PUBLIC_FIELDS = [(name, PUBLIC_LABELS.get(name, fields.FIELD[name].label)) for name in fields.SUGGESTABLE]
 MAX_PUBLIC_TEXT = 2000
+
+
+def shown_fields(asset: dict | None) -> list[tuple[str, str]]:
+    """The fields a suggester sees: for a confidential site, nothing that locates it."""
+    if asset and asset.get("confidential"):
+        return [(n, label) for n, label in PUBLIC_FIELDS if not fields.FIELD[n].locating]
+    return PUBLIC_FIELDS
 
 
 @bp.app_context_processor
@@ -37,16 +44,12 @@ def _pending_count():
     from flask_login import current_user
 
     if getattr(current_user, "can_edit", False):
-        return {
-            "pending_suggestions": get_db()
-            .execute("SELECT COUNT(*) FROM suggestions WHERE status = 'pending'")
-            .fetchone()[0]
-        }
+        return {"pending_suggestions": store.count_pending_suggestions(get_db())}
     return {}
 
 
-def _public_values(form) -> dict:
-    return {name: form.get(name, "").strip()[:MAX_PUBLIC_TEXT] for name, _ in PUBLIC_FIELDS}
+def _public_values(form, shown) -> dict:
+    return {name: form.get(name, "").strip()[:MAX_PUBLIC_TEXT] for name, _ in shown}
 
 
 def _render_public(values, *, asset=None, errors=None, status=200):
@@ -56,7 +59,7 @@ def _render_public(values, *, asset=None, errors=None, status=200):
             values=values,
             asset=asset,
             errors=errors or {},
-            fields=PUBLIC_FIELDS,
+            fields=shown_fields(asset),
             categories=store.list_categories(get_db()),
         ),
         status,
@@ -64,9 +67,14 @@ def _render_public(values, *, asset=None, errors=None, status=200):
 
 
 def _accept_suggestion(kind: str, asset=None):
-    """Validate and store a public suggestion (new asset, or a correction of `asset`)."""
+    """Validate and store a public suggestion (new asset, or a correction of `asset`, a public row).
+
+    Only fields the suggester was shown are read and stored: a correction of a confidential site
+    never carries (or compares) an address, so the form can be no oracle of where it is.
+    """
     db = get_db()
-    values = _public_values(request.form)
+    shown = shown_fields(asset)
+    values = _public_values(request.form, shown)
     if request.form.get("homepage"):  # a field people cannot see: only bots fill it
         return render_template("suggestions/thanks.html"), 200
     wait = rate_limited("suggest", *SUGGEST_LIMIT)
@@ -78,36 +86,25 @@ def _accept_suggestion(kind: str, asset=None):
     message = request.form.get("message", "").strip()[:MAX_PUBLIC_TEXT]
     contact = request.form.get("contact", "").strip()[:254]
     errors = {}
+    categories = store.list_categories(db)
     if kind == "new":
         # Located when an editor accepts it; here only the fields are checked.
-        check = importers.validate_asset({**values, "location_precision": "none"}, store.list_categories(db))
+        check = validation.validate_asset({**values, "location_precision": "none"}, categories)
         errors = check.errors
         payload = values
     else:
-        current = row_values(asset)
-        payload = {k: v for k, v in values.items() if v != (current.get(k) or "")}
+        current = {name: ("" if asset.get(name) is None else str(asset.get(name))) for name, _ in shown}
+        payload = {k: v for k, v in values.items() if v != current.get(k)}
         if not payload and not message:
             errors = {"form": gettext("Change at least one field, or tell us what is wrong in the message box.")}
         else:
-            check = importers.validate_asset(
-                {**current, **payload, "location_precision": "none"}, store.list_categories(db)
-            )
+            check = validation.validate_asset({**current, **payload, "location_precision": "none"}, categories)
             errors = {k: v for k, v in check.errors.items() if k in payload}
-    if contact and not importers.EMAIL_RE.match(contact):
+    if contact and not validation.EMAIL_RE.match(contact):
         errors["contact"] = gettext("That does not look like an email address (you can leave it empty).")
     if errors:
         return _render_public(values, asset=asset, errors=errors, status=400)
-    db["suggestions"].insert(
-        {
-            "kind": kind,
-            "asset_id": asset["id"] if asset else None,
-            "payload": json.dumps(payload, ensure_ascii=False),
-            "message": message,
-            "contact": contact,
-            "status": "pending",
-            "created_at": store.now_iso(),
-        }
-    )
+    store.add_suggestion(db, kind, asset["id"] if asset else None, payload, message, contact)
     return render_template("suggestions/thanks.html"), 201
 
 
@@ -122,15 +119,11 @@ def new():
 @bp.route("/assets/<int:asset_id>/suggest", methods=["GET", "POST"])
 def correct(asset_id: int):
     """Anyone can suggest a correction to an asset."""
-    asset = store.get_asset(get_db(), asset_id)
-    if asset["status"] != "active":
-        raise InvalidParameter("this asset is no longer listed")
+    asset = store.get_public_asset(get_db(), asset_id)  # what the public may see, nothing more
     if request.method == "POST":
         return _accept_suggestion("edit", asset)
-    values = row_values(asset)
-    if asset["confidential"]:
-        values["address"] = ""
-    return _render_public({name: values.get(name, "") for name, _ in PUBLIC_FIELDS}, asset=asset)
+    values = {name: ("" if asset.get(name) is None else asset.get(name)) for name, _ in shown_fields(asset)}
+    return _render_public(values, asset=asset)
 
 
 @bp.get("/moderation")
@@ -140,19 +133,8 @@ def queue():
     status = request.args.get("status", "pending")
     if status not in ("pending", "accepted", "rejected"):
         raise InvalidParameter("status must be pending, accepted or rejected")
-    rows = list(db.query("SELECT * FROM suggestions WHERE status = ? ORDER BY id DESC LIMIT 200", [status]))
-    for row in rows:
-        row["payload"] = json.loads(row["payload"])
+    rows = store.list_suggestions(db, status)
     return render_template("suggestions/queue.html", rows=rows, status=status)
-
-
-def _suggestion(suggestion_id: int) -> dict:
-    rows = list(get_db().query("SELECT * FROM suggestions WHERE id = ?", [suggestion_id]))
-    if not rows:
-        raise InvalidParameter(f"no suggestion {suggestion_id}")
-    row = rows[0]
-    row["payload"] = json.loads(row["payload"])
-    return row
 
 
 @bp.route("/moderation/<int:suggestion_id>", methods=["GET", "POST"])
@@ -160,11 +142,14 @@ def _suggestion(suggestion_id: int) -> dict:
 def review(suggestion_id: int):
     """Accept a suggestion (after any changes in the full form) or reject it with a reason."""
     db = get_db()
-    s = _suggestion(suggestion_id)
+    s = store.get_suggestion(db, suggestion_id)
     asset = store.get_asset(db, s["asset_id"]) if s["asset_id"] else None
     if request.method == "GET":
         if s["kind"] == "edit" and asset:
-            values = {**row_values(asset), **s["payload"], "version": asset["version"]}
+            payload = s["payload"]
+            if asset["confidential"]:  # the suggester never saw where it is: nothing there to change
+                payload = {k: v for k, v in payload.items() if not fields.FIELD.get(k) or not fields.FIELD[k].locating}
+            values = {**row_values(asset), **payload, "version": asset["version"]}
         else:
             values = {**s["payload"], "location_precision": "", "confidential": "0", "source": "Public suggestion"}
         return _review_page(s, values, asset)
@@ -182,37 +167,39 @@ def review(suggestion_id: int):
                 errors={"reason": "Give a reason for rejecting (it is kept with the suggestion)."},
                 status=400,
             )
-        db["suggestions"].update(
-            suggestion_id,
-            {"status": "rejected", "reason": reason[:2000], "reviewed_by": actor(), "reviewed_at": store.now_iso()},
-        )
+        try:
+            store.decide_suggestion(db, suggestion_id, "rejected", actor(), reason=reason)
+        except Conflict as exc:
+            flash(str(exc))
+            return redirect(url_for("suggestions.queue")), 303
         flash(f"Rejected suggestion {suggestion_id}.")
         return redirect(url_for("suggestions.queue"))
     values = form_values(request.form)
-    check = importers.validate_asset(values, store.list_categories(db), geocoder())
+    check = validation.validate_asset(values, store.list_categories(db), geocoder(), region=place())
     if check.errors:
         return _review_page(s, values, asset, errors=check.errors, status=400)
     note = f"accepted public suggestion {suggestion_id}"
-    with db.atomic():
-        if asset:
-            expected = int(request.form.get("version") or asset["version"])
-            store.update_asset(
-                db, asset["id"], check.clean, actor(), expected_version=expected, action="suggestion", note=note
-            )
-            result_id = asset["id"]
-        else:
-            dupes = store.possible_duplicates(db, check.clean)
-            if dupes and not request.form.get("confirm_new"):
-                return _review_page(s, _with_located(values, check.clean), asset, duplicates=dupes)
-            result_id = store.create_asset(db, check.clean, actor(), action="suggestion", note=note)
-        db["suggestions"].update(
-            suggestion_id,
-            {
-                "status": "accepted",
-                "reviewed_by": actor(),
-                "reviewed_at": store.now_iso(),
-                "result_asset_id": result_id,
-            },
+    try:
+        with store.transaction(db):
+            if asset:
+                expected = int(request.form.get("version") or asset["version"])
+                store.update_asset(
+                    db, asset["id"], check.clean, actor(), expected_version=expected, action="suggestion", note=note
+                )
+                result_id = asset["id"]
+            else:
+                dupes = store.possible_duplicates(db, check.clean)
+                if dupes and not request.form.get("confirm_new"):
+                    return _review_page(s, with_located(values, check.clean), asset, duplicates=dupes)
+                result_id = store.create_asset(db, check.clean, actor(), action="suggestion", note=note)
+            store.decide_suggestion(db, suggestion_id, "accepted", actor(), result_asset_id=result_id)
+    except Conflict as exc:
+        # Someone else decided it, or changed the asset, first: nothing was saved; the form keeps the input.
+        current = store.get_asset(db, asset["id"]) if asset else None
+        if current is not None:
+            values["version"] = current["version"]
+        return _review_page(
+            store.get_suggestion(db, suggestion_id), values, current, errors={"form": str(exc)}, status=409
         )
     flash(f"Accepted suggestion {suggestion_id}.")
     return redirect(url_for("assets.edit", asset_id=result_id))

@@ -19,7 +19,7 @@ from pyproj.exceptions import CRSError
 from shapely import transform
 from shapely.geometry import mapping, shape
 
-from assetmap.formats.importers import ImportFileError
+from assetmap.formats.tables import ImportFileError
 
 WGS84 = CRS.from_epsg(4326)
 

@@ -33,7 +33,7 @@ from sqlite_utils import Database
 
 from assetmap import store
 from assetmap.formats.csvsafe import restore
-from assetmap.formats.importers import ImportFileError
+from assetmap.formats.tables import ImportFileError
 
 SUPPRESSED = {"x", "X", "..", "...", "F", "E", "", "-"}
 LONG_ID_COLUMNS = ("ALT_GEO_CODE", "DGUID")

@@ -11,44 +11,14 @@ from __future__ import annotations
 import csv
 import io
 
+from assetmap import fields
 from assetmap.formats import geojson
 from assetmap.formats.csvsafe import neutralise
-from assetmap.formats.hsds.mapping import public_asset
+from assetmap.privacy import public_asset
 from assetmap.vocab import abcd
 
-ASSET_CSV_COLUMNS = [
-    "external_id",
-    "name",
-    "category",
-    "subcategory",
-    "abcd_type",
-    "description",
-    "address",
-    "community",
-    "municipality",
-    "postal_code",
-    "phone",
-    "email",
-    "website",
-    "hours_text",
-    "opening_hours",
-    "languages",
-    "accessibility",
-    "eligibility",
-    "cost",
-    "capacity",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "precision_source",
-    "confidential",
-    "source",
-    "source_url",
-    "notes",
-    "verified_date",
-    "verified_by",
-    "updated_at",
-]
+# Every public field (assetmap.fields), in registry order: what import-assets reads back.
+ASSET_CSV_COLUMNS = list(fields.EXPORT_COLUMNS)
 
 
 def to_csv(columns: list[str], rows) -> str:

@@ -1,6 +1,6 @@
 """Turn stored rows into GeoJSON (coordinates in (lon, lat) order, rounded to 5 decimals ≈ 1 m).
 
-Confidential assets go through app.privacy.public_asset: no point and nothing that places them,
+Confidential assets go through assetmap.privacy.public_asset: no point and nothing that places them,
 contact details kept. Assets with precision 'none' have no point. Both have `"geometry": null`.
 """
 
@@ -8,72 +8,42 @@ from __future__ import annotations
 
 import json
 
-from assetmap.privacy import CONFIDENTIAL_BLANK, public_asset
+from assetmap import fields
+from assetmap.privacy import PUBLIC_POINT_SQL, has_public_point, public_asset
 from needs_assessment.precision import CONFIDENTIAL_WORDS, PRECISE, describe, is_precise
 
 # Properties in the list endpoint: enough to draw and filter markers.
 LIST_PROPERTIES = ("name", "category", "location_precision", "community", "municipality")
 
 
-def _property_sql(key: str) -> str:
-    if key in CONFIDENTIAL_BLANK:  # the same rule as privacy.public_asset, in SQL
-        blank = CONFIDENTIAL_BLANK[key]
-        return f"'{key}', CASE WHEN confidential THEN '{blank}' ELSE COALESCE({key}, '') END"
-    return f"'{key}', COALESCE({key}, '')"
-
-
-_LIST_PROPERTIES_SQL = ", ".join(_property_sql(k) for k in LIST_PROPERTIES)
-
-# The same rule as public_point() and asset_feature(), in SQL, for the fast list endpoint.
-PUBLIC_POINT_SQL = (
-    "confidential = 0 AND location_precision != 'none' AND latitude IS NOT NULL AND longitude IS NOT NULL"
-)
+# The list endpoint's features, built by SQLite from rows of the public_assets view (which already
+# hides what a confidential site may not show); a test holds them equal to asset_feature().
 LIST_FEATURE_SQL = f"""json_object(
   'type', 'Feature', 'id', id,
   'geometry', CASE WHEN {PUBLIC_POINT_SQL}
     THEN json_object('type', 'Point', 'coordinates', json_array(round(longitude, 5), round(latitude, 5)))
     ELSE NULL END,
   'properties', json_object('id', id,
-    {_LIST_PROPERTIES_SQL},
+    {", ".join(f"'{k}', COALESCE({k}, '')" for k in LIST_PROPERTIES)},
     'confidential', json(CASE WHEN confidential THEN 'true' ELSE 'false' END),
     'precise', json(CASE WHEN ({PUBLIC_POINT_SQL}) AND location_precision IN ({", ".join(repr(p) for p in sorted(PRECISE))})
       THEN 'true' ELSE 'false' END)))"""
 
 # Extra properties in the single-asset endpoint.
-DETAIL_PROPERTIES = (
-    "description",
-    "subcategory",
-    "address",
-    "postal_code",
-    "phone",
-    "email",
-    "website",
-    "hours_text",
-    "opening_hours",
-    "languages",
-    "accessibility",
-    "eligibility",
-    "cost",
-    "capacity",
-    "source",
-    "source_url",
-    "notes",
-    "verified_date",
-    "updated_at",
-)
+DETAIL_PROPERTIES = tuple(
+    f for f in fields.PUBLIC if f not in LIST_PROPERTIES and f not in ("latitude", "longitude", "confidential")
+) + ("updated_at",)
 
 
 def public_point(row: dict) -> tuple[float, float] | None:
     """The (lon, lat) an asset may be shown at, or None (confidential, unknown)."""
-    if row.get("confidential") or row.get("location_precision") == "none":
-        return None
-    if row.get("latitude") is None or row.get("longitude") is None:
+    if not has_public_point(row):
         return None
     return round(row["longitude"], 5), round(row["latitude"], 5)
 
 
 def asset_feature(row: dict, *, detail: bool = False) -> dict:
-    """A GeoJSON Feature for one asset row (made public first: see app.privacy)."""
+    """A GeoJSON Feature for one asset row (made public first: see assetmap.privacy)."""
     row = public_asset(row)
     point = public_point(row)
     props = {"id": row["id"]}
@@ -84,7 +54,7 @@ def asset_feature(row: dict, *, detail: bool = False) -> dict:
     if detail:
         for key in DETAIL_PROPERTIES:
             value = row.get(key)
-            props[key] = value if value is not None else ("" if key != "capacity" else None)
+            props[key] = value if value is not None else (None if key in fields.NUMERIC else "")
         props["location_precision_text"] = (
             CONFIDENTIAL_WORDS if row.get("confidential") else describe(row.get("location_precision", "none"))
         )

@@ -30,9 +30,9 @@ from sqlite_utils import Database
 from assetmap import (
     DATA_DIR,  # noqa: E402
     store,
+    validation,
 )
-from assetmap.formats import importers
-from assetmap.formats.importers import ImportFileError
+from assetmap.formats.tables import ImportFileError
 from assetmap.geocoding import normalise_postal_code
 from assetmap.vocab import abcd
 from needs_assessment.geo import LocalProjection
@@ -222,7 +222,7 @@ def _address(tags: dict) -> str:
 
 
 def element_record(el: OsmElement, row: dict, source_label: str) -> tuple[dict, list[str]]:
-    """An asset record (for importers.clean_asset) from a matched OSM element; raises ValueError."""
+    """An asset record (for validation.clean_asset) from a matched OSM element; raises ValueError."""
     tags = el.tags
     ident = f"{el.kind}/{el.osm_id}"
     if el.geometry is None or el.geometry.is_empty:
@@ -260,15 +260,15 @@ def element_record(el: OsmElement, row: dict, source_label: str) -> tuple[dict, 
         "source_url": f"https://www.openstreetmap.org/{ident}",
     }
     postcode = tags.get("addr:postcode", "")
-    if postcode and not (normalise_postal_code(postcode) or importers.UK_POSTCODE_RE.match(postcode)):
+    if postcode and not (normalise_postal_code(postcode) or validation.UK_POSTCODE_RE.match(postcode)):
         warnings.append(f"addr:postcode {postcode!r} is not a Canadian or UK postcode; kept in the tags only")
     elif postcode:
         record["postal_code"] = postcode
-    for key, check in (("email", importers.EMAIL_RE), ("website", None)):
+    for key, check in (("email", validation.EMAIL_RE), ("website", None)):
         value = record[key]
         if not value:
             continue
-        ok = check.match(value) if check else importers.URL_RE.match(value if "://" in value else "https://" + value)
+        ok = check.match(value) if check else validation.URL_RE.match(value if "://" in value else "https://" + value)
         if not ok:
             warnings.append(f"{key} {value!r} is not valid; kept in the tags only")
             record[key] = ""
@@ -314,7 +314,7 @@ def import_osm(
                 continue
             try:
                 record, warnings = element_record(el, row, label)
-                clean, more = importers.clean_asset(record, categories)
+                clean, more = validation.clean_asset(record, categories, complete=True)
             except ValueError as exc:
                 report.errors.append((ident, str(exc)))
                 continue

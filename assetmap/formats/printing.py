@@ -243,8 +243,15 @@ def report_figures(db: Database, row: dict, categories: list[dict]) -> dict[str,
     return out
 
 
-def pdf_bytes(html: str, base_url: str) -> bytes:
-    """Render print HTML to PDF with WeasyPrint (fonts from the system's fontconfig)."""
-    from weasyprint import HTML
+def pdf_bytes(html: str, base_url: str, stylesheets: list[str] | None = None) -> bytes:
+    """Render print HTML to PDF with WeasyPrint (fonts from the system's fontconfig).
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    Only data: URIs are fetched, never the network or files: a page's base URL comes from the
+    request, so fetching it would let a client's Host header point the server elsewhere.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    sheets = [CSS(filename=path) for path in stylesheets or []]
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(stylesheets=sheets)

@@ -1,8 +1,8 @@
-"""Needs assessments over the store: choose a geography, gather plain data, compute, save, edit, compare.
+"""Needs assessments: gather plain data for a geography, compute, save a run, edit its narrative.
 
 No Flask here. A *run* is an immutable snapshot of computed values (`results`) with the date and
 the parameters used; the narrative (community voice, priorities...) and values entered by hand
-are editable, with optimistic locking and a history like assets have.
+are editable, with optimistic locking and a history like assets have (store.assessments).
 """
 
 from __future__ import annotations
@@ -15,75 +15,23 @@ from datetime import date
 from pathlib import Path
 
 from shapely.geometry import shape
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
-from assetmap import store
-from assetmap.errors import Conflict, InvalidParameter, NotFound
-from assetmap.services import analysis
+from assetmap import DATA_DIR, store, values
+from assetmap.errors import InvalidParameter
+from assetmap.services import reach as reach_service
+from assetmap.services.areadata import default_level
+from assetmap.services.assessment_geography import geography_key, parse_geography, resolve_geography
 from needs_assessment import assessment as calc
 from needs_assessment import suppression
 from needs_assessment.precision import PRECISE
-from needs_assessment.template import Template, TemplateError, available_templates, template_by_name
+from needs_assessment.template import Template, available_templates, template_by_name
 
-migrations = Migrations("assessments")
-
-from assetmap import DATA_DIR  # noqa: E402
-
-GEOGRAPHY_KINDS = ("district", "municipality", "areas", "polygon")
 MAX_TEXT = 20_000
 MAX_PRIORITIES = 10
 PRIORITY_FIELDS = ("determinant", "priority", "owner", "opportunities", "indicators")
 # Group counts held per municipality that the "who isn't reached" section breaks down.
 GROUP_COLUMNS = {"seniors_65plus_2021": "Seniors aged 65 and over", "indigenous_2021": "Indigenous identity"}
-
-
-@migrations()
-def m001_assessments(db: Database) -> None:
-    db["assessments"].create(
-        {
-            "id": int,
-            "external_id": str,  # set for the demo run, so load-demo never duplicates it
-            "title": str,
-            "geography": str,  # JSON definition: {"kind": ..., ...}
-            "geography_key": str,  # canonical JSON of the definition: runs of the same place share it
-            "geography_label": str,
-            "run_date": str,  # ISO date the run's values describe
-            "parameters": str,  # JSON
-            "template_name": str,
-            "template_version": str,
-            "results": str,  # JSON snapshot of computed values (never changed after the run)
-            "narrative": str,  # JSON of editable fields, incl. manual values
-            "version": int,
-            "created_at": str,
-            "created_by": str,
-            "updated_at": str,
-            "updated_by": str,
-        },
-        pk="id",
-        not_null={"title", "geography", "geography_key", "run_date", "results", "narrative", "version"},
-        defaults={"version": 1},
-    )
-    db["assessments"].create_index(["external_id"], unique=True)
-    db["assessments"].create_index(["geography_key", "template_name", "run_date"])
-    db["assessment_history"].create(
-        {
-            "id": int,
-            "assessment_id": int,
-            "version": int,
-            "action": str,
-            "actor": str,
-            "at": str,
-            "before": str,
-            "after": str,
-            "note": str,
-        },
-        pk="id",
-        not_null={"assessment_id", "action", "actor", "at"},
-    )
-    db["assessment_history"].create_index(["assessment_id", "id"])
-
-
-# --- templates --------------------------------------------------------------------------------
 
 
 def get_template(name: str) -> Template:
@@ -92,107 +40,6 @@ def get_template(name: str) -> Template:
         return template_by_name(name)
     except KeyError:
         raise InvalidParameter(f"unknown template {name!r}; available: {', '.join(available_templates())}") from None
-
-
-# --- geography --------------------------------------------------------------------------------
-
-
-def municipality_options(db: Database, level: str) -> list[dict]:
-    """Municipalities that own areas of the level: id, name, areas, people (largest first)."""
-    names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM areas WHERE level != ?", [level])}
-    out: dict[str, dict] = {}
-    for r in db.query("SELECT id, name, parent_id, population FROM areas WHERE level = ? ORDER BY id", [level]):
-        pid = r["parent_id"]
-        if not pid:
-            continue
-        entry = out.setdefault(pid, {"id": pid, "name": names.get(pid) or _in_brackets(r["name"]) or pid})
-        entry["areas"] = entry.get("areas", 0) + 1
-        entry["population"] = entry.get("population", 0) + (r["population"] or 0)
-    return sorted(out.values(), key=lambda e: (-e["population"], e["name"]))
-
-
-def _in_brackets(name: str) -> str | None:
-    m = re.search(r"\(([^)]+)\)\s*$", name or "")
-    return m.group(1) if m else None
-
-
-def parse_geography(raw: dict) -> dict:
-    """Validate a geography definition into its canonical form (InvalidParameter when malformed).
-
-    {"kind": "district"} | {"kind": "municipality", "id": "3544042"} |
-    {"kind": "areas", "ids": ["35440163", ...]} | {"kind": "polygon", "geometry": GeoJSON Polygon, lon/lat}
-    """
-    kind = (raw or {}).get("kind")
-    if kind not in GEOGRAPHY_KINDS:
-        raise InvalidParameter(f"choose a geography: {', '.join(GEOGRAPHY_KINDS)}")
-    if kind == "district":
-        return {"kind": "district"}
-    if kind == "municipality":
-        mid = str(raw.get("id") or "").strip()
-        if not re.fullmatch(r"[\w.-]{1,40}", mid):
-            raise InvalidParameter("choose a municipality")
-        return {"kind": "municipality", "id": mid}
-    if kind == "areas":
-        ids = sorted({str(i).strip() for i in raw.get("ids") or [] if str(i).strip()})
-        if not ids:
-            raise InvalidParameter("choose at least one area")
-        if len(ids) > 5000 or not all(re.fullmatch(r"[\w.-]{1,40}", i) for i in ids):
-            raise InvalidParameter("area ids must be up to 5,000 codes of letters and digits")
-        return {"kind": "areas", "ids": ids}
-    geom = raw.get("geometry")
-    if isinstance(geom, str) and not geom.strip():
-        geom = None
-    if isinstance(geom, str):
-        try:
-            geom = json.loads(geom)
-        except ValueError:
-            raise InvalidParameter("the drawn polygon is not valid GeoJSON") from None
-    if not isinstance(geom, dict) or geom.get("type") != "Polygon" or not isinstance(geom.get("coordinates"), list):
-        raise InvalidParameter("draw a polygon on the map (at least three points)")
-    try:
-        ring = [(round(float(x), 6), round(float(y), 6)) for x, y in geom["coordinates"][0]]
-    except (TypeError, ValueError, IndexError):
-        raise InvalidParameter("the polygon's points must be [longitude, latitude] pairs") from None
-    if ring and ring[0] != ring[-1]:
-        ring.append(ring[0])
-    if len(ring) < 4 or len(ring) > 1001:
-        raise InvalidParameter("a polygon needs 3 to 1,000 points")
-    if not all(-180 <= x <= 180 and -90 <= y <= 90 and math.isfinite(x + y) for x, y in ring):
-        raise InvalidParameter("polygon points must be longitude -180..180 and latitude -90..90")
-    poly = shape({"type": "Polygon", "coordinates": [ring]})
-    if not poly.is_valid or poly.area == 0:
-        raise InvalidParameter("the polygon crosses itself or has no area: draw it again")
-    return {"kind": "polygon", "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]}}
-
-
-def geography_key(geo: dict) -> str:
-    """Canonical text of a geography definition: two runs of the same place have the same key."""
-    return json.dumps(geo, sort_keys=True, separators=(",", ":"))
-
-
-def resolve_geography(db: Database, geo: dict, level: str) -> tuple[str, list[dict]]:
-    """(label, area rows) of a geography; InvalidParameter when it holds no area."""
-    all_rows = store.list_areas(db, level)
-    if geo["kind"] == "district":
-        return "the whole district", all_rows
-    if geo["kind"] == "municipality":
-        rows = [r for r in all_rows if r["parent_id"] == geo["id"]]
-        if not rows:
-            raise InvalidParameter(f"no areas belong to municipality {geo['id']!r}")
-        names = {m["id"]: m["name"] for m in municipality_options(db, level)}
-        return names.get(geo["id"], geo["id"]), rows
-    if geo["kind"] == "areas":
-        wanted = set(geo["ids"])
-        rows = [r for r in all_rows if r["id"] in wanted]
-        unknown = sorted(wanted - {r["id"] for r in rows})
-        if unknown:
-            raise InvalidParameter(f"unknown area(s): {', '.join(unknown[:10])}")
-        return f"{len(rows)} chosen area{'s' if len(rows) != 1 else ''}", rows
-    ids = set(calc.areas_in_polygon(shape(geo["geometry"]), {r["id"]: (r["rep_lon"], r["rep_lat"]) for r in all_rows}))
-    rows = [r for r in all_rows if r["id"] in ids]
-    if not rows:
-        raise InvalidParameter("no area's centre lies inside the drawn polygon: draw a larger one")
-    return f"drawn area ({len(rows)} area{'s' if len(rows) != 1 else ''})", rows
 
 
 # --- gathering data ---------------------------------------------------------------------------
@@ -208,13 +55,9 @@ def reference_rows(data_dir: Path = DATA_DIR) -> dict[str, dict]:
 
 
 def asset_rows(db: Database, area_rows: list[dict]) -> list[dict]:
-    """Active assets with the small area their point falls in (None: no point, or outside every area)."""
-    rows = list(
-        db.query(
-            "SELECT id, name, category, latitude, longitude, location_precision, confidential FROM assets "
-            "WHERE status = 'active' ORDER BY id"
-        )
-    )
+    """Active assets (as the public may see them) with the small area their point falls in (None: no
+    point, or outside every area). Confidential sites have no point here: they are counted, never placed."""
+    rows = store.public_rows(db)
     polygons = {a["id"]: shape(json.loads(a["geometry"])) for a in area_rows if a.get("geometry")}
     points = [
         (r["longitude"], r["latitude"])
@@ -240,10 +83,10 @@ def asset_rows(db: Database, area_rows: list[dict]) -> list[dict]:
 
 
 def reach_inputs(db: Database, categories: list[dict], circuity: float, include_imprecise: bool) -> dict:
-    """Per category: unreached people by area id and the run's reach facts (app.analysis.reach_report)."""
+    """Per category: unreached people by area id and the run's reach facts (app.reach_service.reach_report)."""
     out = {}
     for cat in categories:
-        report = analysis.reach_report(db, cat["slug"], circuity=circuity, include_imprecise=include_imprecise)
+        report = reach_service.reach_report(db, cat["slug"], circuity=circuity, include_imprecise=include_imprecise)
         out[cat["slug"]] = {
             "unreached": {a["id"]: a["unreached_population"] for a in report["areas"]},
             "assets_used": report["assets_used"],
@@ -304,10 +147,10 @@ def group_reach(data: calc.Data, threshold: int) -> list[dict]:
 
 def gather(db: Database, geo: dict, circuity: float, include_imprecise: bool) -> tuple[str, calc.Data, str]:
     """(geography label, the plain data for the computation, area level)."""
-    level = analysis.default_level(db)
+    level = default_level(db)
     label, rows = resolve_geography(db, geo, level)
     district = store.list_areas(db, level)
-    municipalities = {r["id"]: r for r in db.query("SELECT * FROM areas WHERE level != ?", [level])}
+    municipalities = {r["id"]: r for r in store.other_level_areas(db, level)}
     categories = [{"slug": c["slug"], "label": c["label"]} for c in store.list_categories(db)]
     data = calc.Data(
         areas=rows,
@@ -340,8 +183,8 @@ def parse_parameters(form: dict) -> dict:
     return {
         "threshold": threshold,
         "comparators": comparators,
-        "circuity": analysis.parse_circuity(form.get("circuity")),
-        "include_imprecise": analysis.parse_flag(form.get("include_imprecise"), "include_imprecise"),
+        "circuity": values.parse_circuity(form.get("circuity")),
+        "include_imprecise": values.parse_flag(form.get("include_imprecise"), "include_imprecise"),
         "map_category": str(form.get("map_category") or "food"),
     }
 
@@ -397,7 +240,6 @@ def run_assessment(
             ],
         },
     )
-    stamp = store.now_iso()
     text = {f.field: "" for f in template.narrative_fields()}
     text["land_acknowledgement"] = template.land_acknowledgement
     text.update(narrative or {})
@@ -413,65 +255,8 @@ def run_assessment(
         "template_version": template.version,
         "results": json.dumps(results, ensure_ascii=False, separators=(",", ":")),
         "narrative": json.dumps(_clean_narrative(text, template), ensure_ascii=False, sort_keys=True),
-        "version": 1,
-        "created_at": stamp,
-        "created_by": actor,
-        "updated_at": stamp,
-        "updated_by": actor,
     }
-    with db.atomic():
-        db["assessments"].insert(record)
-        new_id = int(db.execute("SELECT last_insert_rowid()").fetchone()[0])
-        _record(db, new_id, 1, "run", actor, None, json.loads(record["narrative"]), f"run of {run_date}")
-    return new_id
-
-
-def _record(db: Database, assessment_id: int, version: int, action: str, actor: str, before, after, note="") -> None:
-    db["assessment_history"].insert(
-        {
-            "assessment_id": assessment_id,
-            "version": version,
-            "action": action,
-            "actor": actor,
-            "at": store.now_iso(),
-            "before": json.dumps(before, ensure_ascii=False, sort_keys=True) if before is not None else None,
-            "after": json.dumps(after, ensure_ascii=False, sort_keys=True) if after is not None else None,
-            "note": note,
-        }
-    )
-
-
-def get_assessment(db: Database, assessment_id: int) -> dict:
-    """One assessment with its JSON columns decoded; NotFound when absent."""
-    rows = list(db.query("SELECT * FROM assessments WHERE id = ?", [assessment_id]))
-    if not rows:
-        raise NotFound(f"no assessment with id {assessment_id}")
-    row = rows[0]
-    for key in ("geography", "parameters", "results", "narrative"):
-        row[key] = json.loads(row[key])
-    return row
-
-
-def list_assessments(db: Database) -> list[dict]:
-    """Saved assessments, newest run first (without their results)."""
-    return list(
-        db.query(
-            "SELECT id, title, geography_label, run_date, template_name, template_version, created_by, updated_at, "
-            "version FROM assessments ORDER BY run_date DESC, id DESC"
-        )
-    )
-
-
-def previous_run(db: Database, row: dict) -> dict | None:
-    """The latest earlier run of the same geography with the same template, or None."""
-    rows = list(
-        db.query(
-            "SELECT id FROM assessments WHERE geography_key = ? AND template_name = ? AND id != ? "
-            "AND (run_date < ? OR (run_date = ? AND id < ?)) ORDER BY run_date DESC, id DESC LIMIT 1",
-            [row["geography_key"], row["template_name"], row["id"], row["run_date"], row["run_date"], row["id"]],
-        )
-    )
-    return get_assessment(db, rows[0]["id"]) if rows else None
+    return store.insert_assessment(db, record, actor, f"run of {run_date}")
 
 
 # --- narrative and values entered by hand -------------------------------------------------------
@@ -539,31 +324,17 @@ def update_narrative(
     db: Database, assessment_id: int, values: dict, actor: str, expected_version: int | None = None
 ) -> tuple[bool, dict]:
     """Save the editable fields. A save over someone else's newer change raises Conflict (nothing merged)."""
-    with db.atomic():
-        row = get_assessment(db, assessment_id)
-        store.check_version("assessment", assessment_id, row, expected_version)
-        template = get_template(row["template_name"])
-        new = _clean_narrative({**row["narrative"], **values}, template)
-        if new == row["narrative"]:
-            return False, row
-        version = row["version"] + 1
-        stamp = store.now_iso()
-        cursor = db.execute(
-            "UPDATE assessments SET narrative = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?",
-            [json.dumps(new, ensure_ascii=False, sort_keys=True), version, stamp, actor, assessment_id, row["version"]],
-        )
-        if cursor.rowcount != 1:
-            raise Conflict(f"assessment {assessment_id} was changed by someone else", get_assessment(db, assessment_id))
-        _record(db, assessment_id, version, "edit", actor, row["narrative"], new)
-    return True, get_assessment(db, assessment_id)
+    row = store.get_assessment(db, assessment_id)
+    template = get_template(row["template_name"])
+    new = _clean_narrative({**row["narrative"], **values}, template)
+    return store.set_narrative(db, assessment_id, row, new, actor, expected_version)
 
 
 def assessment_history(db: Database, assessment_id: int) -> list[dict]:
     """History rows, newest first, with the changed fields."""
-    rows = list(db.query("SELECT * FROM assessment_history WHERE assessment_id = ? ORDER BY id DESC", [assessment_id]))
+    rows = store.assessment_history_rows(db, assessment_id)
     for row in rows:
-        before = json.loads(row["before"]) if row["before"] else {}
-        after = json.loads(row["after"]) if row["after"] else {}
+        before, after = row["before"], row["after"]
         row["changes"] = [
             {"field": k, "previous_value": _show(before.get(k)), "replacement_value": _show(after.get(k))}
             for k in sorted(set(before) | set(after))
@@ -576,98 +347,3 @@ def _show(value) -> str:
     if value in (None, "", [], {}):
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-# --- what the pages, print and exports show ------------------------------------------------------
-
-
-def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
-    """The indicator table of a run: computed values, or hand-entered ones with their source, and the
-    change since the previous run of the same place."""
-    manual = row["narrative"].get("manual_values") or {}
-    threshold = row["results"]["threshold"]
-    similar = 0.05
-    out = []
-    for ind in row["results"]["indicators"]:
-        r = dict(ind)
-        entry = manual.get(ind["id"])
-        if ind["value"] is None and not ind["suppressed"] and entry:
-            small = ind["unit"] == "people" and suppression.is_small(entry["value"], threshold)
-            r.update(
-                value=None if small else entry["value"],
-                suppressed=small,
-                source=entry["source"],
-                year=entry.get("year") or ind["year"],
-                entered=True,
-                note=calc.MANUAL,
-            )
-            basis = next(
-                (k for k in ("district", "ontario") if (r["comparators"].get(k) or {}).get("value") is not None), None
-            )
-            r["judgement"] = (
-                calc.judge(r["value"], r["comparators"][basis]["value"], r["direction"], similar) if basis else ""
-            )
-        else:
-            r["entered"] = False
-        out.append(r)
-    if previous is not None:
-        changes = calc.changes_since(out, indicator_rows(previous))
-        for r in out:
-            r["change"] = changes.get(r["id"])
-    return out
-
-
-def export_rows(row: dict) -> list[dict]:
-    """One row per indicator for CSV/XLSX: section, indicator, value, unit, comparators, judgement, source."""
-    sections = {s["id"]: s["title"] for s in section_titles(row)}
-    out = []
-    for r in indicator_rows(row):
-        out.append(
-            {
-                "section": sections.get(r["section"], r["section"]),
-                "indicator_id": r["id"],
-                "indicator": r["label"],
-                "value": None if r["value"] is None else round(r["value"], max(r["digits"], 2)),
-                "unit": r["unit"],
-                "district_value": (r["comparators"].get("district") or {}).get("value"),
-                "ontario_value": (r["comparators"].get("ontario") or {}).get("value"),
-                "compared_with_comparator": r.get("judgement") or "",
-                "direction": r["direction"].replace("_", " "),
-                "source": r["source"],
-                "year": r["year"],
-                "entered_by_hand": "yes" if r.get("entered") else "no",
-                "suppressed": "yes" if r["suppressed"] else "no",
-                "note": "" if r["value"] is not None or r["suppressed"] else (r["note"] or calc.NO_DATA),
-                "computation": r["compute"],
-            }
-        )
-    return out
-
-
-EXPORT_FIELDS = [
-    "section",
-    "indicator_id",
-    "indicator",
-    "value",
-    "unit",
-    "district_value",
-    "ontario_value",
-    "compared_with_comparator",
-    "direction",
-    "source",
-    "year",
-    "entered_by_hand",
-    "suppressed",
-    "note",
-    "computation",
-]
-
-
-def section_titles(row: dict) -> list[dict]:
-    """The run's template sections (id, title), from the template file (falls back to ids)."""
-    try:
-        template = get_template(row["template_name"])
-    except (InvalidParameter, TemplateError):
-        ids = list(dict.fromkeys(i["section"] for i in row["results"]["indicators"]))
-        return [{"id": i, "title": i} for i in ids]
-    return [{"id": s.id, "title": s.title} for s in template.sections]

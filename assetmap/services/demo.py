@@ -8,13 +8,24 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from assetmap import (
-    DATA_DIR,  # noqa: E402
-    store,
-)
-from assetmap.formats import importers
+from assetmap import DATA_DIR, store
+from assetmap.formats import area_import, asset_import
+from assetmap.place import Place, load_place, save_place
+from assetmap.vocab.categories import default_categories
 from needs_assessment.indicators import quintile
 
+MUSKOKA = Place(
+    name="Muskoka",
+    country="CA",
+    zoom=9,
+    timezone="America/Toronto",
+    holidays="CA-ON",
+    help_line="Call or text 211 (Ontario), any time, for help finding community and social services",
+    attribution=[
+        "Contains information licensed under the Open Government Licence – Canada (Statistics Canada).",
+        "Postal code locations © GeoNames (geonames.org), CC BY 4.0.",
+    ],
+)
 STATCAN = "Statistics Canada, 2021 Census of Population (Open Government Licence – Canada)"
 CIMD = "Statistics Canada, Canadian Index of Multiple Deprivation 2021 (Open Government Licence – Canada)"
 
@@ -58,11 +69,7 @@ def _read_csv(path: Path) -> list[dict]:
 
 def load_categories(db: Database, data_dir: Path = DATA_DIR) -> int:
     """Insert or update the categories from categories.csv."""
-    rows = _read_csv(data_dir / "categories.csv")
-    for row in rows:
-        row["sort_order"] = int(row["sort_order"])
-        for key in ("threshold_urban_m", "threshold_rural_m"):
-            row[key] = float(row[key]) if row.get(key) else None
+    rows = default_categories(data_dir / "categories.csv")
     store.upsert_categories(db, rows)
     return len(rows)
 
@@ -85,17 +92,17 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
         for key in CIMD_DIMENSIONS:
             props[f"{key}_quintile"] = quintile(props.get(key), cuts[key])
         props["name"] = f"DA {props['dauid']} ({props['csd_name']})"
-    da_rows, da_keys, da_errors = importers.area_records(das["features"], "DA", id_field="dauid", source=STATCAN)
+    da_rows, da_keys, da_errors = area_import.area_records(das["features"], "DA", id_field="dauid", source=STATCAN)
     csds = json.loads((data_dir / "municipalities.geojson").read_text(encoding="utf-8"))
     for feat in csds["features"]:
         feat["properties"]["parent_id"] = feat["properties"].get("cduid")
-    csd_rows, csd_keys, csd_errors = importers.area_records(
+    csd_rows, csd_keys, csd_errors = area_import.area_records(
         csds["features"], "CSD", id_field="csduid", name_field="name", source=STATCAN
     )
     if da_errors or csd_errors:
         raise ValueError(f"embedded area data is broken: {da_errors + csd_errors}")
     keys = [k for k in dict.fromkeys(da_keys + csd_keys) if k in INDICATORS]
-    with db.atomic():
+    with store.transaction(db):
         store.declare_indicators(
             db,
             [
@@ -118,7 +125,10 @@ def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:
     """Load categories, areas and assets of the embedded dataset; returns counts."""
     n_categories = load_categories(db, data_dir)
     n_da, n_csd = load_areas(db, data_dir)
-    report = importers.import_assets(db, data_dir / "assets.csv", actor="load-demo (embedded Muskoka data)")
+    save_place(db, MUSKOKA.with_bounds(store.sample_extent(db)))
+    report = asset_import.import_assets(
+        db, data_dir / "assets.csv", actor="load-demo (embedded Muskoka data)", region=load_place(db)
+    )
     if report.errors:
         raise ValueError(f"embedded asset data has bad rows: {report.errors}")
     return {
@@ -164,9 +174,9 @@ def load_demo_assessment(db: Database) -> int:
     """A finished needs assessment of the whole district (once: re-running load-demo keeps it)."""
     from assetmap.services import assessments
 
-    row = db.execute("SELECT id FROM assessments WHERE external_id = ?", [DEMO_ASSESSMENT]).fetchone()
-    if row:
-        return int(row[0])
+    found = store.assessment_id_for(db, DEMO_ASSESSMENT)
+    if found is not None:
+        return found
     return assessments.run_assessment(
         db,
         geography={"kind": "district"},

@@ -34,30 +34,55 @@ import numpy as np
 from pyproj import Geod
 from sqlite_utils import Database
 
-from assetmap import store
+from assetmap import fields, store
 from assetmap.errors import InvalidParameter
-from assetmap.privacy import public_asset
-from assetmap.vocab import hours, supports
+from assetmap.privacy import PUBLIC_POINT_SQL, public_asset
+from assetmap.values import DEFAULT_LIMIT
+from assetmap.vocab import hours
 from needs_assessment.precision import PRECISE
 
 GEOD = Geod(ellps="WGS84")
 INITIAL_RADIUS_M = 2_000.0
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-MAX_IDS = 8  # a handout fits one printed page
 DIRECT_TEXT_MATCHES = 5_000  # text matches up to this many are ranked without the R*Tree
 LATLON_RE = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 COST_CHOICES = {"free": ("free",), "low": ("free", "low")}
-OPEN_NOW = "now"
 
 # Columns of a result row; confidential rows lose the location ones (see public_result).
-RESULT_COLUMNS = (
-    "id, name, category, subcategory, description, address, community, municipality, postal_code, phone, email, "
-    "website, hours_text, opening_hours, languages, language_codes, accessibility, wheelchair, cost, cost_level, "
-    "eligibility, age_groups, latitude, longitude, location_precision, confidential, source, source_url, "
-    "verified_date, updated_at"
-)
-LOCATION_FIELDS = ("address", "community", "municipality", "postal_code", "latitude", "longitude", "location_precision")
+# Fields a result carries besides id, name, category and its location (from the field registry).
+RESULT_FIELDS = tuple(
+    f
+    for f in fields.PUBLIC
+    if f
+    not in (
+        "id",
+        "name",
+        "category",
+        "latitude",
+        "longitude",
+        "location_precision",
+        "community",
+        "municipality",
+        "confidential",
+        "external_id",
+        "notes",
+        "precision_source",
+        "capacity",
+        "abcd_type",
+    )
+) + ("updated_at",)
+MAX_ROUNDS = 10  # the widening box stops after this many rounds, whatever it found
+MAX_RADIUS_M = 400_000.0  # and never looks farther than this
+
+
+class OutsideRegion(InvalidParameter):
+    """The place to search near is outside the area the map covers (HTTP 400)."""
+
+    def __init__(self, query: str, place_name: str):
+        super().__init__(
+            f"'{query}' is outside the area this map covers ({place_name}). "
+            "Try a postal code, an address or a town in that area."
+        )
+        self.query, self.place_name = query, place_name
 
 
 class UnknownPlace(InvalidParameter):
@@ -113,8 +138,9 @@ class SearchResult:
 # --- parameters -------------------------------------------------------------------------------
 
 
-def parse_near(raw: str | None, geocoder) -> Origin | None:
-    """A 'lat,lon' pair, a postal code, an address or a community name -> Origin; None when blank."""
+def parse_near(raw: str | None, geocoder, place=None) -> Origin | None:
+    """A 'lat,lon' pair, a postal code, an address or a community name -> Origin; None when blank.
+    With a place (assetmap.place.Place), a point outside its region raises OutsideRegion at once."""
     if raw is None or not raw.strip():
         return None
     raw = raw.strip()
@@ -125,10 +151,18 @@ def parse_near(raw: str | None, geocoder) -> Origin | None:
         lat, lon = float(m.group(1)), float(m.group(2))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise InvalidParameter("near: latitude must be within ±90 and longitude within ±180 (lat,lon)")
-        return Origin(raw, lat, lon, f"{lat:.4f}, {lon:.4f}", "coordinates")
-    found = geocoder.geocode(raw)
-    if found is None:
-        raise UnknownPlace(raw)
+        origin = Origin(raw, lat, lon, f"{lat:.4f}, {lon:.4f}", "coordinates")
+    else:
+        found = geocoder.geocode(raw)
+        if found is None:
+            raise UnknownPlace(raw)
+        origin = _origin(raw, found)
+    if place is not None and not place.in_region(origin.latitude, origin.longitude):
+        raise OutsideRegion(raw, place.name)
+    return origin
+
+
+def _origin(raw: str, found) -> Origin:
     return Origin(
         raw,
         found.latitude,
@@ -139,78 +173,11 @@ def parse_near(raw: str | None, geocoder) -> Origin | None:
     )
 
 
-def parse_open_at(values: Sequence[str], zone: str, now: datetime | None = None) -> tuple[datetime | None, bool]:
-    """(moment, is_now) from open_at values: 'now' wins, else the first ISO date and time.
-
-    A time without a zone is local time in `zone`. The form sends both a checkbox (now) and a
-    date-time field, so several values may arrive; empty ones are ignored.
-    """
-    values = [v.strip() for v in values if v and v.strip()]
-    if not values:
-        return None, False
-    tz = ZoneInfo(zone)
-    if OPEN_NOW in (v.lower() for v in values):
-        return (now or datetime.now(tz)).astimezone(tz), True
-    raw = values[0]
-    try:
-        moment = datetime.fromisoformat(raw.replace(" ", "T") if len(raw) > 10 else raw)
-    except ValueError:
-        raise InvalidParameter(
-            f"open_at must be 'now' or a date and time such as 2026-11-24T10:00, not {raw[:40]!r}"
-        ) from None
-    if len(raw) <= 10:
-        raise InvalidParameter("open_at needs a time of day too, such as 2026-11-24T10:00")
-    return (moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)), False
-
-
-def parse_languages(values: Sequence[str]) -> tuple[str, ...]:
-    """Language codes or names ('fr', 'French', 'en,fr') -> ('fr',); raises InvalidParameter."""
-    codes: list[str] = []
-    for value in values:
-        if not value or not value.strip():
-            continue
-        parsed = supports.language_codes(value)
-        if parsed is None:
-            raise InvalidParameter(f"language {value!r}: use ISO 639 codes such as en, fr, oj")
-        codes += [c for c in parsed.split(",") if c not in codes]
-    return tuple(codes)
-
-
-def parse_limit(raw: str | None) -> int:
-    """Result count: 1..MAX_LIMIT, default DEFAULT_LIMIT."""
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise InvalidParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}") from None
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}")
-    return limit
-
-
-def parse_ids(values: Sequence[str], max_ids: int = MAX_IDS) -> list[int]:
-    """Asset ids from repeated and/or comma-separated values, in order, without repeats."""
-    ids: list[int] = []
-    for value in values:
-        for part in (value or "").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if not re.fullmatch(r"[0-9]{1,12}", part):  # not isdigit(): "²" is a digit to Python, not to int()
-                raise InvalidParameter(f"ids must be asset numbers separated by commas, not {part[:20]!r}")
-            if int(part) not in ids:
-                ids.append(int(part))
-    if len(ids) > max_ids:
-        raise InvalidParameter(f"a handout holds at most {max_ids} supports (one printed page)")
-    return ids
-
-
 # --- search -----------------------------------------------------------------------------------
 
 
 def _sql_filters(filters: Filters, *, text: bool = True) -> tuple[str, list] | None:
-    found = store.asset_filter(categories=filters.categories, q=filters.q if text else None)
+    found = store.public_filter(categories=filters.categories, q=filters.q if text else None)
     if found is None:
         return None
     where, params = found
@@ -236,7 +203,7 @@ def _sql_filters(filters: Filters, *, text: bool = True) -> tuple[str, list] | N
     return " AND ".join(clauses), params
 
 
-LOCATED_SQL = "confidential = 0 AND location_precision != 'none' AND latitude IS NOT NULL AND longitude IS NOT NULL"
+LOCATED_SQL = PUBLIC_POINT_SQL
 
 _extent_cache: dict[tuple, tuple[float, float, float, float] | None] = {}
 _extent_lock = threading.Lock()
@@ -248,8 +215,7 @@ def data_extent(db: Database) -> tuple[float, float, float, float] | None:
     with _extent_lock:
         if key in _extent_cache:
             return _extent_cache[key]
-    row = db.execute("SELECT MIN(min_lon), MIN(min_lat), MAX(max_lon), MAX(max_lat) FROM assets_rtree").fetchone()
-    extent = None if row[0] is None else tuple(float(v) for v in row)
+    extent = store.point_extent(db)
     with _extent_lock:
         if len(_extent_cache) > 32:
             _extent_cache.clear()
@@ -323,7 +289,7 @@ def search(
         others: list[int] = []
         if room > 0:
             sql = (
-                f"SELECT id, opening_hours FROM assets WHERE {where} AND NOT ({LOCATED_SQL}) "
+                f"SELECT id, opening_hours FROM public_assets WHERE {where} AND NOT ({LOCATED_SQL}) "
                 "ORDER BY confidential, name COLLATE NOCASE, id"
             )
             for row in db.execute(sql, params):
@@ -338,12 +304,12 @@ def search(
         order_by = "ORDER BY name COLLATE NOCASE, id"
         if filters.q:
             order_by = (
-                "ORDER BY (SELECT rank FROM assets_fts WHERE assets_fts MATCH ? AND rowid = assets.id), "
+                "ORDER BY (SELECT rank FROM assets_fts WHERE assets_fts MATCH ? AND rowid = public_assets.id), "
                 "name COLLATE NOCASE, id"
             )
             params = params + [store.fts_query(filters.q)]
         order = []
-        for row in db.execute(f"SELECT id, opening_hours FROM assets WHERE {where} {order_by}", params):
+        for row in db.execute(f"SELECT id, opening_hours FROM public_assets WHERE {where} {order_by}", params):
             if is_open(row[1]):
                 if len(order) == limit:
                     result.more = True
@@ -362,7 +328,7 @@ def _ranked_ids(db, origin: Origin, where: str, params: list, ids: set[int], is_
     if not ids:
         return [], {"rounds": 0, "candidates": 0}
     rows = db.execute(
-        f"""SELECT id, latitude, longitude, opening_hours FROM assets WHERE {where} AND {LOCATED_SQL}
+        f"""SELECT id, latitude, longitude, opening_hours FROM public_assets WHERE {where} AND {LOCATED_SQL}
         AND id IN (SELECT value FROM json_each(?))""",
         params + [json.dumps(sorted(ids))],
     ).fetchall()
@@ -382,7 +348,7 @@ def _ranked(
         rounds += 1
         box = bbox_around(origin.latitude, origin.longitude, radius)
         rows = db.execute(
-            f"""SELECT id, latitude, longitude, opening_hours FROM assets WHERE {where} AND {LOCATED_SQL}
+            f"""SELECT id, latitude, longitude, opening_hours FROM public_assets WHERE {where} AND {LOCATED_SQL}
             AND id IN (SELECT id FROM assets_rtree WHERE max_lon >= ? AND min_lon <= ? AND max_lat >= ? AND min_lat <= ?)""",
             params + [box[0] - 1e-4, box[2] + 1e-4, box[1] - 1e-4, box[3] + 1e-4],
         ).fetchall()
@@ -391,22 +357,21 @@ def _ranked(
         for r, d in zip(fresh, dists, strict=True):
             seen[r[0]] = float(d) if is_open(r[3]) else None
         inside = sum(1 for d in seen.values() if d is not None and d <= radius)
-        if extent is None or inside > limit or _covers(box, extent):
+        if extent is None or inside > limit or _covers(box, extent) or rounds >= MAX_ROUNDS or radius >= MAX_RADIUS_M:
             break
         # Grow by the area the matches seen so far suggest (x2 to x8), so sparse filters need few rounds.
-        radius *= min(8.0, max(2.0, 1.25 * math.sqrt((limit + 1) / max(inside, 0.5))))
+        radius = min(MAX_RADIUS_M, radius * min(8.0, max(2.0, 1.25 * math.sqrt((limit + 1) / max(inside, 0.5)))))
     # Points beyond the inscribed circle may be missing from `seen`, but at least limit + 1 points
     # inside it rank before all of them, so the first `limit` are exact either way.
     ranked = [(d, i) for i, d in seen.items() if d is not None]
     return ranked, radius, {"rounds": rounds, "candidates": len(seen)}
 
 
-def _rows_by_id(db: Database, ids: Sequence[int], active_only: bool = False) -> dict[int, dict]:
+def _rows_by_id(db: Database, ids: Sequence[int]) -> dict[int, dict]:
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
-    status = " AND status = 'active'" if active_only else ""
-    sql = f"SELECT {RESULT_COLUMNS} FROM assets WHERE id IN ({marks}){status}"
+    sql = f"SELECT * FROM public_assets WHERE id IN ({marks})"
     return {r["id"]: r for r in db.query(sql, list(ids))}
 
 
@@ -429,34 +394,12 @@ def public_result(
 ) -> dict:
     """One result as plain data: never a location for a confidential site, no distance unless precise."""
     kind = location_kind(row)
-    row = public_asset(row)  # confidential: nothing that places it (app.privacy)
+    row = public_asset(row)  # confidential: nothing that places it (assetmap.privacy)
     out = {k: row.get(k) for k in ("id", "name", "category")}
     out["location"] = kind
     out["distance_m"] = round(rank_m) if kind == "distance" and rank_m is not None else None
     out["place"] = (row.get("community") or row.get("municipality") or None) if kind != "confidential" else None
-    for key in (
-        "subcategory",
-        "description",
-        "address",
-        "postal_code",
-        "phone",
-        "email",
-        "website",
-        "hours_text",
-        "opening_hours",
-        "languages",
-        "language_codes",
-        "accessibility",
-        "wheelchair",
-        "cost",
-        "cost_level",
-        "eligibility",
-        "age_groups",
-        "verified_date",
-        "source",
-        "source_url",
-        "updated_at",
-    ):
+    for key in RESULT_FIELDS:
         out[key] = row.get(key) or None
     out["location_precision"] = row.get("location_precision")
     out["latitude"] = round(row["latitude"], 5) if kind == "distance" else None
@@ -472,5 +415,5 @@ def assets_by_ids(
     db: Database, ids: Sequence[int], *, evaluated_at: datetime, zone: str = "America/Toronto", region: str = "CA-ON"
 ) -> list[dict]:
     """Active assets in the order of ids (unknown or inactive ids are left out), as public results."""
-    rows = _rows_by_id(db, ids, active_only=True)
+    rows = _rows_by_id(db, ids)
     return [public_result(rows[i], None, evaluated_at=evaluated_at, zone=zone, region=region) for i in ids if i in rows]

@@ -46,7 +46,7 @@ def id_index(db: Database, key: tuple) -> dict:
         return found
     index: dict = {part: {} for part in hsds.PARTS}
     index["order"], index["ids"] = [], {}
-    for row in db.query("SELECT id, external_id, extra FROM assets WHERE status = 'active' ORDER BY id"):
+    for row in store.public_rows_by_id(db):
         ids = hsds.unit_ids(row)
         index["order"].append(row["id"])
         index["ids"][row["id"]] = ids
@@ -144,7 +144,7 @@ def _taxonomy_condition(ctx: hsds.Context, taxonomy_id: str) -> tuple[str, list]
     ours = {hsds.uid("taxonomy", name) for name in (hsds.CATEGORY_TAXONOMY, hsds.ABCD_TAXONOMY)}
     if taxonomy_id in ours:
         return "1 = 1", []
-    return "instr(COALESCE(extra, ''), ?) > 0", [f'"{taxonomy_id}"']
+    return "instr(COALESCE(extra, ''), ?) > 0", [f'"{taxonomy_id}"']  # public_assets.extra: none for confidential
 
 
 def matching_assets(
@@ -160,7 +160,7 @@ def matching_assets(
     with_location: bool = False,
 ) -> set[int]:
     """Ids of active assets that pass the filters."""
-    found = store.asset_filter(q=search)
+    found = store.public_filter(q=search)
     if found is None:
         return set()
     where, params = found
@@ -180,11 +180,11 @@ def matching_assets(
         if location is None or "postal" not in location.raw.get("precision", ""):
             raise InvalidParameter(f"postcode {postcode!r} is not in the offline postal code table")
         centre = (location.longitude, location.latitude)
-        where += " AND confidential = 0 AND location_precision != 'none' AND latitude IS NOT NULL"
+        where += " AND latitude IS NOT NULL"
     elif postcode:
         where += " AND confidential = 0 AND (postal_code = ? OR (length(?) = 3 AND substr(postal_code, 1, 3) = ?))"
         params += [postcode, postcode, postcode]
-    rows = db.query(f"SELECT id, latitude, longitude FROM assets WHERE {where}", params)
+    rows = store.public_points(db, where, params)
     if centre is None:
         return {r["id"] for r in rows}
     rows = list(rows)
@@ -220,8 +220,7 @@ def _rows(db: Database, asset_ids: list[int]) -> dict[int, dict]:
     out = {}
     for start in range(0, len(asset_ids), 500):
         part = asset_ids[start : start + 500]
-        for row in db.query(f"SELECT * FROM assets WHERE id IN ({', '.join('?' * len(part))})", part):
-            out[row["id"]] = row
+        out.update(store.public_rows_for_ids(db, part))
     return out
 
 

@@ -8,9 +8,13 @@ in through the same API (so open connections see the restored data, not a half-w
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+
+from assetmap.store.db import open_database
+from assetmap.store.derived import restart_timeline
 
 REQUIRED_TABLES = {"assets", "categories", "areas", "_sqlite_migrations"}
 
@@ -61,6 +65,9 @@ def backup(db_path: str | Path, directory: str | Path, progress=None, keep: int 
         final = directory / f"assetmap-{stamp}-{n}.db"
         n += 1
     partial = final.with_suffix(".db.partial")
+    # Backups hold editors' accounts and confidential addresses: readable by the owner only.
+    partial.touch(mode=0o600)
+    os.chmod(partial, 0o600)
     src = sqlite3.connect(str(db_path), timeout=30)
     dst = sqlite3.connect(str(partial))
     try:
@@ -73,10 +80,18 @@ def backup(db_path: str | Path, directory: str | Path, progress=None, keep: int 
         partial.unlink(missing_ok=True)
         raise BackupError(f"the copy failed its integrity check: {check}")
     partial.rename(final)
+    os.chmod(final, 0o600)
     if keep:
         # Newest by modification time (names tie within one second).
         for old in sorted(directory.glob("assetmap-*.db"), key=lambda p: p.stat().st_mtime_ns)[:-keep]:
             old.unlink()
+        kept = {p.name for p in directory.glob("assetmap-*.db")}
+        for leftover in [*directory.glob("assetmap-*.db-wal"), *directory.glob("assetmap-*.db-shm")]:
+            if leftover.name.rsplit("-", 1)[0] not in kept:
+                leftover.unlink(missing_ok=True)
+        for partial_file in directory.glob("assetmap-*.db.partial"):
+            if partial_file != partial:
+                partial_file.unlink(missing_ok=True)
     return final
 
 
@@ -96,4 +111,10 @@ def restore(backup_file: str | Path, db_path: str | Path, safety_dir: str | Path
     after = integrity(db_path)
     if after != "ok":  # pragma: no cover - the backup API either completes or raises
         raise BackupError(f"the restored database failed its check ({after}); the previous one is in {safety}")
+    # A new timeline: data versions (and every cache keyed on them) never repeat an abandoned one.
+    db = open_database(db_path)
+    try:
+        restart_timeline(db)
+    finally:
+        db.close()
     return safety

@@ -1,4 +1,8 @@
-"""Idempotent schema migrations (sqlite-utils Migrations). Append new migrations; never edit old ones."""
+"""Idempotent schema migrations (sqlite-utils Migrations). Append new migrations; never edit old ones.
+
+What is derived from the field registry (new columns, the public view, the text index) is brought
+up to date after the migrations by store.derived.ensure_derived().
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from sqlite_utils import Database, Migrations
 
 migrations = Migrations("assetmap")
 
-# Columns every asset has; HSDS-friendly names. Order is the order of forms and exports.
-ASSET_COLUMNS: dict[str, type] = {
+# The assets table as first created (2026-11). Later fields come from the registry (assetmap.fields),
+# added by store.derived.ensure_derived(); this literal stays as it was so m001 never changes.
+_M001_ASSET_COLUMNS: dict[str, type] = {
     "id": int,
     "external_id": str,
     "name": str,
@@ -84,7 +89,7 @@ def m001_initial(db: Database) -> None:
         pk="slug",
     )
     db["assets"].create(
-        ASSET_COLUMNS,
+        _M001_ASSET_COLUMNS,
         pk="id",
         not_null={"name", "category", "location_precision", "confidential", "status", "version"},
         defaults={"location_precision": "none", "confidential": 0, "status": "active", "version": 1},
@@ -226,19 +231,28 @@ def m007_job_owner(db: Database) -> None:
 
 
 def migration_sets() -> list[Migrations]:
-    """Every migration set, core first. A feature with its own tables keeps its set in its own
-    module (e.g. app/users.py) and is listed here, so features never renumber each other."""
-    from assetmap.geocoding import cache_migrations as geocoding
-    from assetmap.services.assessments import migrations as assessments
-    from assetmap.store.finder_schema import migrations as finder
+    """Every migration set, core first. A feature with its own tables keeps its set beside its store
+    module (users, assessments) or in schema_features, so features never renumber each other."""
+    from assetmap.store import schema_features
+    from assetmap.store.assessments import migrations as assessments
     from assetmap.store.users import migrations as users
-    from assetmap.vocab import abcd  # open data (issue 7): assets.abcd_type
 
-    return [migrations, users, geocoding, finder, abcd.migrations, assessments]
+    return [
+        migrations,
+        users,
+        schema_features.geocoding,
+        schema_features.finder,
+        schema_features.hsds,
+        assessments,
+    ]
 
 
 def migrate(db: Database) -> None:
-    """Apply pending migrations of every set and turn on WAL; safe to run any number of times."""
+    """Apply pending migrations of every set, then what the registry derives; turns on WAL.
+    Safe to run any number of times."""
+    from assetmap.store.derived import ensure_derived
+
     db.enable_wal()
     for migration_set in migration_sets():
         migration_set.apply(db)
+    ensure_derived(db)

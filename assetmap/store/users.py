@@ -15,6 +15,7 @@ from sqlite_utils import Database, Migrations
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from assetmap.errors import Conflict, InvalidParameter, NotFound
+from assetmap.store.db import transaction
 
 ROLES = ("admin", "editor", "public")
 EDIT_ROLES = ("admin", "editor")
@@ -45,6 +46,13 @@ def m001_users(db: Database) -> None:
     db["rate_limits"].create({"key": str, "window": int, "count": int}, pk=("key", "window"))
 
 
+@migrations()
+def m002_session_version(db: Database) -> None:
+    # Part of every session's identity: bumping it ends all of the user's sessions at once
+    # (logout, password change, an admin's reset or deactivation).
+    db["users"].add_column("session_version", int, not_null_default=1)
+
+
 def normalise_email(email: str) -> str:
     """Trimmed, lowercased email; InvalidParameter when it does not look like one."""
     email = (email or "").strip().lower()
@@ -65,17 +73,13 @@ def create_user(db: Database, email: str, password: str, role: str, now: str) ->
     if role not in ROLES:
         raise InvalidParameter(f"role must be one of {', '.join(ROLES)}")
     check_password_rules(password)
-    if db.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
-        raise Conflict(f"an account for {email} already exists")
-    db["users"].insert(
-        {
-            "email": email,
-            "password_hash": generate_password_hash(password),
-            "role": role,
-            "active": 1,
-            "created_at": now,
-        }
-    )
+    password_hash = generate_password_hash(password)
+    with transaction(db):
+        if db.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
+            raise Conflict(f"an account for {email} already exists")
+        db["users"].insert(
+            {"email": email, "password_hash": password_hash, "role": role, "active": 1, "created_at": now}
+        )
     return get_user_by_email(db, email)
 
 
@@ -123,8 +127,27 @@ def update_user(
         check_password_rules(password)
         changes["password_hash"] = generate_password_hash(password)
     if changes:
-        db["users"].update(user_id, changes)
+        with transaction(db):
+            db["users"].update(user_id, changes)
+            if "password_hash" in changes or changes.get("active") == 0:
+                _bump_sessions(db, user_id)
     return get_user(db, user_id)
+
+
+def _bump_sessions(db: Database, user_id: int) -> None:
+    db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user_id])
+
+
+def end_sessions(db: Database, user_id: int) -> None:
+    """End every session of the user (signing out everywhere)."""
+    with transaction(db):
+        _bump_sessions(db, user_id)
+
+
+def record_login(db: Database, user_id: int, now: str) -> None:
+    """Note when the user last signed in."""
+    with transaction(db):
+        db["users"].update(user_id, {"last_login_at": now})
 
 
 def count_admins(db: Database) -> int:
@@ -135,7 +158,7 @@ def hit_rate_limit(db: Database, key: str, limit: int, period_s: int, now: float
     """Count one hit for key in the current window; returns (allowed, seconds until the window resets)."""
     now = time.time() if now is None else now
     window = int(now // period_s)
-    with db.atomic():
+    with transaction(db):
         db.execute(
             "INSERT INTO rate_limits (key, window, count) VALUES (?, ?, 1) "
             "ON CONFLICT(key, window) DO UPDATE SET count = count + 1",

@@ -21,22 +21,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from sqlite_utils import Database, Migrations
-
 from assetmap import DATA_DIR  # noqa: E402
 
 TYPES_FILE = DATA_DIR / "abcd_asset_types.csv"
 
 # A fallback for categories no type lists as their default.
 FALLBACK_TYPE = "institutions"
-
-migrations = Migrations("hsds")
-
-
-@migrations()
-def m001_abcd_type(db: Database) -> None:
-    # NULL = the category's default type (see module docstring).
-    db["assets"].add_column("abcd_type", str)
 
 
 @lru_cache(maxsize=4)

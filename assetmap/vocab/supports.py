@@ -24,14 +24,6 @@ import re
 
 from assetmap.vocab import hours
 
-# Columns added by the finder's migrations (app/finder_migrations.py), in form order.
-FINDER_COLUMNS: dict[str, type] = {
-    "language_codes": str,
-    "wheelchair": str,
-    "cost_level": str,
-    "age_groups": str,
-}
-
 LANGUAGE_NAMES = {
     "en": "en",
     "eng": "en",
@@ -216,4 +208,26 @@ def clean_fields(text: dict[str, str]) -> dict[str, str]:
     if given and not hours.is_valid(given):
         raise ValueError(f"opening_hours {given!r} is not OpenStreetMap opening_hours syntax")
     out["opening_hours"] = given or hours.from_text(text.get("hours_text")) or ""
+    return out
+
+
+def derived_fields(text: dict[str, str]) -> dict[str, str]:
+    """Structured values the free text states exactly, for the free-text fields present in `text`:
+    languages "English, French" -> language_codes "en,fr"; cost "Free" -> cost_level "free";
+    hours "Mon-Fri 8:30 a.m.-4:30 p.m." -> opening_hours "Mo-Fr 08:30-16:30". Anything else: nothing.
+
+    >>> derived_fields({"languages": "English, French", "cost": "Free", "hours_text": "24 hours"})
+    {'language_codes': 'en,fr', 'cost_level': 'free', 'opening_hours': '24/7'}
+    """
+    out = {}
+    if text.get("languages"):
+        codes = language_codes(text["languages"])
+        if codes:
+            out["language_codes"] = codes
+    if text.get("cost") and _one(text["cost"], COST_LEVELS) == "free":
+        out["cost_level"] = "free"
+    if text.get("hours_text"):
+        found = hours.from_text(text["hours_text"])
+        if found:
+            out["opening_hours"] = found
     return out

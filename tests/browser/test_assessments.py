@@ -2,9 +2,8 @@
 
 import pytest
 
-from app.db import open_database
 from assetmap import store
-from assetmap.store import users
+from assetmap.store import open_database, users
 from tests.browser.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser

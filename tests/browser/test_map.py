@@ -104,7 +104,7 @@ def test_confidential_sites_listed_not_mapped(page, live_server):
 
 
 def test_script_in_asset_name_shows_as_text(page, live_server):
-    from app.db import open_database
+    from assetmap.store import open_database
 
     db = open_database(live_server.db_path)
     name = "<img src=x onerror=alert(1)>"

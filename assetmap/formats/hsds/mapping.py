@@ -32,11 +32,12 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from assetmap import DATA_DIR  # noqa: E402
-from assetmap.privacy import public_asset  # noqa: F401  (part of this module's interface)
-from assetmap.store.schema import ASSET_COLUMNS
+from assetmap import (
+    DATA_DIR,  # noqa: E402
+    fields,
+)
+from assetmap.privacy import public_asset
 from assetmap.vocab import abcd
-from assetmap.vocab.supports import FINDER_COLUMNS
 
 TAXONOMY_MAP_FILE = DATA_DIR / "hsds_taxonomy_map.csv"
 
@@ -55,12 +56,8 @@ OUR_TAXONOMIES = {
 }
 
 # Asset fields carried through HSDS (status and bookkeeping are not).
-ROUND_TRIP_FIELDS = (
-    [c for c in ASSET_COLUMNS if c not in {"id", "status", "version", "created_at", "updated_at", "extra"}]
-    + list(FINDER_COLUMNS)  # the finder's structured languages, access, cost and ages
-    + ["abcd_type"]
-)
-NUMERIC_FIELDS = {"capacity", "latitude", "longitude"}
+ROUND_TRIP_FIELDS = list(fields.PUBLIC)  # every field that may leave the app (assetmap.fields)
+NUMERIC_FIELDS = set(fields.NUMERIC) - {"confidential"}
 # Field attributes that describe the place are linked to the location when there is one.
 LOCATION_FIELDS = {
     "address",

@@ -33,12 +33,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from assetmap import store
-from assetmap.formats import importers
+from assetmap import store, validation
 from assetmap.formats.csvsafe import neutralise
 from assetmap.formats.hsds import mapping as hsds
 from assetmap.formats.hsds import schema as hsds_schema
-from assetmap.formats.importers import ImportFileError
+from assetmap.formats.tables import ImportFileError
 from assetmap.vocab import abcd
 
 EXPORT_NAME = "community-asset-map-hsds"
@@ -53,10 +52,9 @@ def context(db: Database, term_map_path: str | Path | None = None) -> hsds.Conte
     return hsds.Context(categories=store.list_categories(db), term_map=term_map)
 
 
-def export_units(db: Database, ctx: hsds.Context, where: str = "status = 'active'", params=()) -> list[dict]:
-    """The HSDS unit of every matching asset, in id order."""
-    rows = db.query(f"SELECT * FROM assets WHERE {where} ORDER BY id", list(params))
-    return [hsds.asset_unit(row, ctx) for row in rows]
+def export_units(db: Database, ctx: hsds.Context) -> list[dict]:
+    """The HSDS unit of every active asset as the public may see it, in id order."""
+    return [hsds.asset_unit(row, ctx) for row in store.public_rows_by_id(db)]
 
 
 def service_documents(units: list[dict]) -> list[dict]:
@@ -471,7 +469,7 @@ def import_hsds(
             record["external_id"] = record.get("external_id") or external_id
             cleanable = {k: v for k, v in record.items() if k not in ("extra", "abcd_type") and v is not None}
             try:
-                clean, warnings = importers.clean_asset(cleanable, ctx.categories, geocoder)
+                clean, warnings = validation.clean_asset(cleanable, ctx.categories, geocoder, complete=True)
             except ValueError as exc:
                 report.errors.append((where, f"{record.get('name')!r}: {exc}"))
                 continue

@@ -1,4 +1,4 @@
-"""Command-line interface (`flask --app app COMMAND`): thin wrappers over library functions."""
+"""Core commands: the database, the demo, accounts, categories, backups."""
 
 from __future__ import annotations
 
@@ -8,37 +8,60 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.cli import command_db, offline_geocoder, print_rows
 from app.db import init_db
 from assetmap import store
 from assetmap.errors import Conflict, InvalidParameter
-from assetmap.formats import importers
-from assetmap.geocoding import OfflineGeocoder
+from assetmap.formats import area_import, asset_import, tables
+from assetmap.place import load_place
 from assetmap.services import demo
 from assetmap.store import backup, users
-
-
-def _db():
-    return init_db(current_app.config["DATABASE"])
+from assetmap.vocab import categories
+from assetmap.vocab.categories import ensure_default_categories
 
 
 def _print_rows(kind: str, rows: list[tuple[int, str]]) -> None:
-    for number, reason in rows:
-        click.echo(f"  {kind} {number}: {reason}", err=True)
+    print_rows("", [(f"{kind} {n}", reason) for n, reason in rows])
 
 
 @click.command("init-db")
 @with_appcontext
-def init_db_command():
-    """Create the database (or apply pending migrations). Never deletes data."""
-    _db()
-    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+@click.option(
+    "--no-default-categories",
+    is_flag=True,
+    help="Do not add the nine default categories (bring your own with add-category).",
+)
+def init_db_command(no_default_categories):
+    """Create the database (or apply pending migrations) with the default categories. Never deletes data."""
+    db = command_db()
+    added = 0 if no_default_categories else ensure_default_categories(db)
+    click.echo(
+        f"Database ready: {current_app.config['DATABASE']}" + (f" ({added} default categories added)" if added else "")
+    )
+
+
+@click.command("add-category")
+@with_appcontext
+@click.argument("slug")
+@click.option("--label", required=True, help="The category's name, as people read it.")
+@click.option("--label-fr", default="", help="The name in French.")
+@click.option("--color", "colour", default="#555555", show_default=True, help="Map colour, #RRGGBB.")
+@click.option("--symbol", default="", help="One letter drawn on markers (default: the label's first letter).")
+def add_category_command(slug, label, label_fr, colour, symbol):
+    """Add a category (or change the labels and colour of an existing one)."""
+    db = command_db()
+    try:
+        row = categories.add_category(db, slug, label=label, label_fr=label_fr, colour=colour, symbol=symbol)
+    except InvalidParameter as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Category {row['slug']}: {row['label']} ({row['colour']}, symbol {row['symbol']}).")
 
 
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command():
     """Load the embedded Muskoka dataset (idempotent: re-running updates, never duplicates)."""
-    db = _db()
+    db = command_db()
     counts = demo.load_demo(db)
     click.echo(
         f"Loaded {counts['categories']} categories, {counts['dissemination_areas']} dissemination areas, "
@@ -53,13 +76,17 @@ def load_demo_command():
 @click.option("--source", default=None, help="Source label for rows that name none.")
 def import_assets_command(path, source):
     """Import assets from a CSV or GeoJSON file. Bad rows are listed; good rows are kept."""
-    db = _db()
-    geocoder = OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
+    db = command_db()
     try:
-        report = importers.import_assets(
-            db, path, geocoder=geocoder, default_source=source, actor=f"cli import-assets {Path(path).name}"
+        report = asset_import.import_assets(
+            db,
+            path,
+            geocoder=offline_geocoder(db),
+            default_source=source,
+            actor=f"cli import-assets {Path(path).name}",
+            region=load_place(db),
         )
-    except importers.ImportFileError as exc:
+    except tables.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path}: {report.summary()}.")
     if report.warnings:
@@ -83,12 +110,12 @@ def import_assets_command(path, source):
 )
 def import_areas_command(path, level, id_field, name_field, population_field, crs):
     """Import area polygons (GeoJSON, .shp or zipped shapefile, any CRS); numeric properties become indicators."""
-    db = _db()
+    db = command_db()
     try:
-        report = importers.import_areas(
+        report = area_import.import_areas(
             db, path, level, id_field=id_field, name_field=name_field, population_field=population_field, crs=crs
         )
-    except importers.ImportFileError as exc:
+    except tables.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path}: {report.summary()}.")
     if report.indicators:
@@ -107,7 +134,7 @@ def import_areas_command(path, level, id_field, name_field, population_field, cr
 @click.password_option(help="Prompted (hidden, asked twice) when not given.")
 def create_user_command(email, role, password):
     """Create an account. The password is stored hashed (scrypt)."""
-    db = _db()
+    db = command_db()
     try:
         user = users.create_user(db, email, password, role, store.now_iso())
     except (InvalidParameter, Conflict) as exc:
@@ -149,19 +176,13 @@ def restore_command(file, yes):
     click.echo(f"Restored {file} into {db_path}. The previous database is kept at {safety}.")
 
 
-def init_app(app) -> None:
-    from app.cli_open_data import COMMANDS as OPEN_DATA_COMMANDS
-
-    for command in (
-        init_db_command,
-        load_demo_command,
-        import_assets_command,
-        import_areas_command,
-        create_user_command,
-        backup_command,
-        restore_command,
-    ):
-        app.cli.add_command(command)
-    for command in OPEN_DATA_COMMANDS:
-        app.cli.add_command(command)
-    app.shell_context_processor(lambda: {"store": store})
+COMMANDS = [
+    init_db_command,
+    add_category_command,
+    load_demo_command,
+    import_assets_command,
+    import_areas_command,
+    create_user_command,
+    backup_command,
+    restore_command,
+]

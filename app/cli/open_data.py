@@ -1,36 +1,25 @@
 """Open data commands (`flask --app app COMMAND`): HSDS, OpenStreetMap and census imports, exports.
 
-Thin wrappers over app.hsds_io, app.osm and app.census. Rejected rows are listed with where they are
+Thin wrappers over assetmap.formats (hsds, osm, census). Rejected rows are listed with where they are
 and why, and make the command exit with status 1; the good rows are saved.
 """
 
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from app.db import init_db
+from app.cli import command_db, offline_geocoder, print_rows
 from assetmap.formats import census, osm
 from assetmap.formats.hsds import package as hsds_io
-from assetmap.formats.importers import ImportFileError
-from assetmap.geocoding import OfflineGeocoder
-from assetmap.services import demo
+from assetmap.formats.tables import ImportFileError
 
-
-def _db():
-    return init_db(current_app.config["DATABASE"])
+_db = command_db
+_print = print_rows
 
 
 def _geocoder():
-    return OfflineGeocoder(gazetteer_path=demo.DATA_DIR / "gazetteer.csv")
-
-
-def _print(title: str, rows) -> None:
-    if rows:
-        click.echo(title, err=True)
-        for where, reason in rows:
-            click.echo(f"  {where}: {reason}", err=True)
+    return offline_geocoder(command_db())
 
 
 @click.command("export-hsds")

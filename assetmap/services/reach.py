@@ -1,0 +1,270 @@
+"""Reach and access over the store: who is beyond reach of a category's assets, and 2SFCA access.
+
+Fetches plain arrays (services.areadata, the public view of assets), calls needs_assessment, and
+shapes the results. Results are cached per (database, data version, parameters). No Flask here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+from sqlite_utils import Database
+
+from assetmap import store
+from assetmap.errors import InvalidParameter
+from assetmap.services.areadata import LRU, AreaData, default_level, load_area_data
+from needs_assessment import access as fca
+from needs_assessment import reach
+from needs_assessment.precision import PRECISE, PRECISION_WORDS
+
+DISTANCE_METHOD = "estimated: straight line x circuity, not routed"
+_results_cache = LRU(256)
+_pairs_cache = LRU(32)
+
+
+def category_row(db: Database, slug: str | None) -> dict:
+    """The category record, or InvalidParameter naming the known ones."""
+    return store.get_category(db, slug)
+
+
+@dataclass
+class AssetSet:
+    """The assets of a category a measure uses (public points only), and counts of those left out."""
+
+    ids: list[int]
+    names: list[str]
+    lonlat: np.ndarray
+    capacity: np.ndarray
+    excluded_by_precision: dict[str, int]
+    precision: list[str]
+
+    def public(self) -> list[dict]:
+        """The used assets, for maps (all have public points: confidential sites are never used)."""
+        return [
+            {"id": i, "name": n, "lon": round(float(ll[0]), 5), "lat": round(float(ll[1]), 5), "location_precision": p}
+            for i, n, ll, p in zip(self.ids, self.names, self.lonlat, self.precision, strict=True)
+        ]
+
+
+def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet:
+    """Active assets of a category usable for distance measures, and counts of those left out.
+
+    Read through the public view: a confidential site has no point there, so it never changes a
+    figure the public can see; it is counted under 'confidential'.
+    """
+    keep, excluded = [], {}
+    for r in store.public_rows(db, categories=[category]):
+        precision = "confidential" if r["confidential"] else r["location_precision"]
+        usable = r["latitude"] is not None and precision != "none" and (include_imprecise or precision in PRECISE)
+        if usable:
+            keep.append(r)
+        else:
+            excluded[precision] = excluded.get(precision, 0) + 1
+    keep.sort(key=lambda r: r["id"])
+    lonlat = np.array([[r["longitude"], r["latitude"]] for r in keep], dtype=float).reshape(-1, 2)
+    capacity = np.array([r["capacity"] if r["capacity"] and r["capacity"] > 0 else 1.0 for r in keep], dtype=float)
+    return AssetSet(
+        [r["id"] for r in keep],
+        [r["name"] for r in keep],
+        lonlat,
+        capacity,
+        excluded,
+        [r["location_precision"] for r in keep],
+    )
+
+
+def _excluded_reason(excluded: dict[str, int], include_imprecise: bool) -> str:
+    if not excluded:
+        return "none left out"
+    words = {**PRECISION_WORDS, "confidential": "confidential: location never used or shown"}
+    parts = [f"{n} {words.get(p, p).split(':')[0]} ({p})" for p, n in sorted(excluded.items())]
+    why = (
+        "their point is not the site (pass include_imprecise=1 to use town and municipality points)"
+        if not include_imprecise
+        else "they have no known or public location"
+    )
+    return f"left out because {why}: " + ", ".join(parts)
+
+
+def _thresholds(cat: dict, data: AreaData, threshold_m: float | None) -> tuple[np.ndarray, dict]:
+    if threshold_m is not None:
+        return np.full(len(data.ids), threshold_m), {
+            "urban_m": threshold_m,
+            "rural_m": threshold_m,
+            "basis": "as requested",
+        }
+    urban = cat.get("threshold_urban_m") or 5000.0
+    rural = cat.get("threshold_rural_m") or 20000.0
+    per_area = reach.area_thresholds(data.density.tolist(), urban, rural)
+    return per_area, {
+        "urban_m": urban,
+        "rural_m": rural,
+        "urban_density_per_km2": reach.URBAN_DENSITY_PER_KM2,
+        "basis": cat.get("threshold_basis") or "planning default",
+    }
+
+
+def _coverage(data: AreaData, lonlat: np.ndarray, thresholds: np.ndarray, circuity: float) -> reach.Coverage:
+    xy = data.proj.xy(lonlat) if len(lonlat) else np.zeros((0, 2))
+    return reach.coverage(
+        data.samples,
+        data.population,
+        thresholds,
+        data.rep_xy,
+        xy,
+        circuity=circuity,
+        tree=cKDTree(xy) if len(xy) else None,
+        radius_m=data.radius_m,
+    )
+
+
+def _round(value: float, digits: int = 1) -> float:
+    return round(float(value), digits)
+
+
+def reach_report(
+    db: Database,
+    category: str,
+    *,
+    threshold_m: float | None = None,
+    circuity: float = reach.DEFAULT_CIRCUITY,
+    include_imprecise: bool = False,
+    level: str | None = None,
+) -> dict:
+    """Who is beyond reach of the category's assets: totals, per area (most unreached first), groups."""
+    cat = category_row(db, category)
+    level = level or default_level(db)
+    key = ("reach", store.db_key(db), store.data_version(db), category, threshold_m, circuity, include_imprecise, level)
+    cached = _results_cache.get(key)
+    if cached is not None:
+        return cached
+    data = load_area_data(db, level)
+    assets = assets_for(db, category, include_imprecise)
+    thresholds, threshold_info = _thresholds(cat, data, threshold_m)
+    cov = _coverage(data, assets.lonlat, thresholds, circuity)
+    pop = np.nan_to_num(data.population)
+    total = float(pop.sum())
+    urban = data.density >= reach.URBAN_DENSITY_PER_KM2
+    areas = []
+    for i in np.argsort(-cov.unreached, kind="stable"):
+        areas.append(
+            {
+                "id": data.ids[i],
+                "name": data.names[i],
+                "population": None if np.isnan(data.population[i]) else int(data.population[i]),
+                "unreached_population": _round(cov.unreached[i]),
+                "unreached_share": _round(cov.unreached[i] / pop[i], 4) if pop[i] else 0.0,
+                "nearest_m": None if not np.isfinite(cov.nearest_m[i]) else round(float(cov.nearest_m[i])),
+                "threshold_m": float(thresholds[i]),
+                "urban": bool(urban[i]),
+                "quintiles": {k: (None if np.isnan(v[i]) else int(v[i])) for k, v in data.quintiles.items()},
+            }
+        )
+    report = {
+        "category": category,
+        "category_label": cat["label"],
+        "level": level,
+        "threshold_m": threshold_m,
+        "thresholds": threshold_info,
+        "circuity": circuity,
+        "distance_method": DISTANCE_METHOD,
+        "include_imprecise": include_imprecise,
+        "total_population": int(total),
+        "unreached_population": _round(cov.total_unreached),
+        "unreached_share": _round(cov.total_unreached / total, 4) if total else 0.0,
+        "assets_used": len(assets.ids),
+        "excluded_assets": sum(assets.excluded_by_precision.values()),
+        "excluded_by_precision": assets.excluded_by_precision,
+        "excluded_reason": _excluded_reason(assets.excluded_by_precision, include_imprecise),
+        "areas_without_population": int(np.isnan(data.population).sum()),
+        "assets": assets.public(),
+        "areas": areas,
+        "groups": reach.group_breakdown(cov.unreached, pop, data.groups),
+        "deprivation": {
+            k: {"label": data.quintile_labels[k], "quintiles": reach.quintile_breakdown(cov.unreached, pop, q)}
+            for k, q in data.quintiles.items()
+        },
+        "data_version": store.data_version(db),
+    }
+    return _results_cache.put(key, report)
+
+
+# --- access (2SFCA) ----------------------------------------------------------------------------
+
+
+def access_report(
+    db: Database,
+    category: str,
+    *,
+    catchment_m: float,
+    method: str = "2sfca",
+    circuity: float = reach.DEFAULT_CIRCUITY,
+    include_imprecise: bool = False,
+    level: str | None = None,
+) -> dict:
+    """2SFCA / E2SFCA access score per area (1.0 = district average), demand at representative points."""
+    cat = category_row(db, category)
+    if method not in ("2sfca", "e2sfca"):
+        raise InvalidParameter("method must be 2sfca or e2sfca")
+    level = level or default_level(db)
+    version = store.data_version(db)
+    key = ("access", store.db_key(db), version, category, catchment_m, method, circuity, include_imprecise, level)
+    cached = _results_cache.get(key)
+    if cached is not None:
+        return cached
+    data = load_area_data(db, level)
+    assets = assets_for(db, category, include_imprecise)
+    raw = _access_scores(db, data, assets, catchment_m, method, circuity, include_imprecise, version, category)
+    scores = fca.normalise(raw, data.population)
+    report = {
+        "category": category,
+        "category_label": cat["label"],
+        "level": level,
+        "method": method,
+        "catchment_m": catchment_m,
+        "circuity": circuity,
+        "distance_method": DISTANCE_METHOD,
+        "include_imprecise": include_imprecise,
+        "assets_used": len(assets.ids),
+        "excluded_assets": sum(assets.excluded_by_precision.values()),
+        "excluded_by_precision": assets.excluded_by_precision,
+        "normalisation": "1.0 = population-weighted district average",
+        "areas": [
+            {
+                "id": data.ids[i],
+                "name": data.names[i],
+                "population": None if np.isnan(data.population[i]) else int(data.population[i]),
+                "score": round(float(scores[i]), 4),
+                "raw": float(raw[i]),
+            }
+            for i in range(len(data.ids))
+        ],
+        "data_version": version,
+    }
+    return _results_cache.put(key, report)
+
+
+def _access_scores(db, data, assets, catchment_m, method, circuity, include_imprecise, version, category):
+    pair_key = (store.db_key(db), version, category, include_imprecise, catchment_m, circuity, data.level)
+    pairs = _pairs_cache.get(pair_key)
+    if pairs is None:
+        supply_xy = data.proj.xy(assets.lonlat) if len(assets.lonlat) else np.zeros((0, 2))
+        pairs = _pairs_cache.put(pair_key, fca.catchment_pairs(data.rep_xy, supply_xy, catchment_m, circuity))
+    return fca.two_step_fca(pairs, data.population, assets.capacity, method=method)
+
+
+def reach_geojson(db: Database, report: dict) -> dict:
+    """The report's areas as a GeoJSON FeatureCollection (for maps and GIS)."""
+    ids = [a["id"] for a in report["areas"]]
+    geoms = store.area_geometries(db, ids)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": a["id"], "geometry": json.loads(geoms[a["id"]]), "properties": a}
+            for a in report["areas"]
+            if geoms.get(a["id"])
+        ],
+    }

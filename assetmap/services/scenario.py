@@ -1,0 +1,149 @@
+"""What if: hypothetical new or removed sites of a category, and where one new site would reach most.
+
+Nothing is saved. Like every public analysis, it uses only public points (services.reach.assets_for).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sqlite_utils import Database
+
+from assetmap import store
+from assetmap.errors import InvalidParameter
+from assetmap.services.areadata import default_level, load_area_data
+from assetmap.services.reach import DISTANCE_METHOD, _coverage, _round, _thresholds, assets_for, category_row
+from needs_assessment import access as fca
+from needs_assessment import reach
+
+
+def scenario_report(
+    db: Database,
+    category: str,
+    scenario: dict,
+    *,
+    threshold_m: float | None = None,
+    circuity: float = reach.DEFAULT_CIRCUITY,
+    include_imprecise: bool = False,
+    catchment_m: float | None = None,
+    method: str = "2sfca",
+    level: str | None = None,
+) -> dict:
+    """Before/after totals and per-area deltas for hypothetical additions and removals (nothing saved)."""
+    cat = category_row(db, category)
+    level = level or default_level(db)
+    data = load_area_data(db, level)
+    assets = assets_for(db, category, include_imprecise)
+    known = {r["id"] for r in store.public_rows(db, categories=[category])}
+    unknown = [i for i in scenario["remove"] if i not in known]
+    if unknown:
+        raise InvalidParameter(f"remove: no active {category} asset with id {', '.join(map(str, unknown))}")
+    keep = np.array([i not in set(scenario["remove"]) for i in assets.ids], dtype=bool)
+    added = np.array([[lon, lat] for lon, lat, _ in scenario["add"]], dtype=float).reshape(-1, 2)
+    after_lonlat = np.vstack([assets.lonlat[keep], added])
+    after_capacity = np.concatenate([assets.capacity[keep], [c for _, _, c in scenario["add"]]])
+    thresholds, threshold_info = _thresholds(cat, data, threshold_m)
+    before = _coverage(data, assets.lonlat, thresholds, circuity)
+    after = _coverage(data, after_lonlat, thresholds, circuity)
+    catchment = catchment_m or float(np.median(thresholds))
+    supply_before = data.proj.xy(assets.lonlat) if len(assets.lonlat) else np.zeros((0, 2))
+    supply_after = data.proj.xy(after_lonlat) if len(after_lonlat) else np.zeros((0, 2))
+    raw_before = fca.two_step_fca(
+        fca.catchment_pairs(data.rep_xy, supply_before, catchment, circuity), data.population, assets.capacity, method
+    )
+    raw_after = fca.two_step_fca(
+        fca.catchment_pairs(data.rep_xy, supply_after, catchment, circuity), data.population, after_capacity, method
+    )
+    # Both normalised by the *before* district average, so a score rises when access improves.
+    pop = np.nan_to_num(data.population)
+    mean_before = float((raw_before * pop).sum() / pop.sum()) if pop.sum() else 0.0
+    acc_before = raw_before / mean_before if mean_before > 0 else np.zeros_like(raw_before)
+    acc_after = raw_after / mean_before if mean_before > 0 else fca.normalise(raw_after, data.population)
+    areas = []
+    for i in range(len(data.ids)):
+        delta = after.unreached[i] - before.unreached[i]
+        if abs(delta) < 0.05 and abs(acc_after[i] - acc_before[i]) < 1e-4:
+            continue
+        areas.append(
+            {
+                "id": data.ids[i],
+                "name": data.names[i],
+                "population": None if np.isnan(data.population[i]) else int(data.population[i]),
+                "unreached_before": _round(before.unreached[i]),
+                "unreached_after": _round(after.unreached[i]),
+                "delta": _round(delta),
+                "access_before": round(float(acc_before[i]), 4),
+                "access_after": round(float(acc_after[i]), 4),
+            }
+        )
+    areas.sort(key=lambda a: a["delta"])
+    return {
+        "category": category,
+        "threshold_m": threshold_m,
+        "thresholds": threshold_info,
+        "circuity": circuity,
+        "distance_method": DISTANCE_METHOD,
+        "catchment_m": catchment,
+        "method": method,
+        "added": len(scenario["add"]),
+        "removed": len(scenario["remove"]),
+        "before": {"unreached_population": _round(before.total_unreached), "assets_used": len(assets.ids)},
+        "after": {"unreached_population": _round(after.total_unreached), "assets_used": int(len(after_lonlat))},
+        "change": _round(after.total_unreached - before.total_unreached),
+        "areas": areas,
+        "saved": False,
+    }
+
+
+def suggest_site(
+    db: Database,
+    category: str,
+    *,
+    threshold_m: float | None = None,
+    circuity: float = reach.DEFAULT_CIRCUITY,
+    include_imprecise: bool = False,
+    weight: str | None = None,
+    level: str | None = None,
+) -> dict:
+    """The area centre where one new asset would reach the most unreached people (or group members).
+
+    weight: None for everyone; a group label (e.g. 'Seniors aged 65 and over, 2021'); or
+    '<quintile indicator>:5' to count only people in areas of that quintile (e.g. the most deprived).
+    """
+    cat = category_row(db, category)
+    level = level or default_level(db)
+    data = load_area_data(db, level)
+    assets = assets_for(db, category, include_imprecise)
+    thresholds, _ = _thresholds(cat, data, threshold_m)
+    cov = _coverage(data, assets.lonlat, thresholds, circuity)
+    pop = np.nan_to_num(data.population)
+    area_weight = pop.copy()
+    weight_label = "everyone"
+    if weight:
+        if weight in data.groups:
+            area_weight = np.nan_to_num(data.groups[weight])
+            weight_label = weight
+        elif ":" in weight and weight.rsplit(":", 1)[0] in data.quintiles:
+            key, q = weight.rsplit(":", 1)
+            area_weight = np.where(data.quintiles[key] == float(q), pop, 0.0)
+            weight_label = f"people in quintile {q} of {data.quintile_labels[key]}"
+        else:
+            choices = list(data.groups) + [f"{k}:1..5" for k in data.quintiles]
+            raise InvalidParameter(f"unknown weight {weight!r}; choose from: {', '.join(choices) or 'none available'}")
+    sample_weight = area_weight[data.samples.area] * data.samples.share
+    limits = (thresholds / circuity)[data.samples.area]
+    best, gain, gains = reach.best_site(data.samples, cov.sample_unreached, sample_weight, limits, data.rep_xy)
+    lon, lat = data.proj.inverse([data.rep_xy[best, 0]], [data.rep_xy[best, 1]])
+    return {
+        "category": category,
+        "weight": weight_label,
+        "candidates": len(data.ids),
+        "site": {
+            "area_id": data.ids[best],
+            "area_name": data.names[best],
+            "lon": round(float(lon[0]), 5),
+            "lat": round(float(lat[0]), 5),
+        },
+        "newly_reached": _round(gain),
+        "unreached_before": _round(float((cov.sample_unreached * sample_weight).sum())),
+        "note": "candidates are area representative points; distances are " + DISTANCE_METHOD,
+    }

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app import config as settings
 
@@ -47,6 +48,15 @@ def check_production_secret(key: str | None) -> None:
         )
 
 
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in routes: whole numbers SQLite can hold (up to 2**63 - 1); larger ones are a 404,
+    not an overflow deep in a query."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, **kwargs)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the app; configuration from ASSETMAP_* variables, then test_config."""
     app = Flask(
@@ -54,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
+    app.url_map.converters["int"] = RecordIdConverter
     app.config.update(settings.defaults())
     from_env = settings.from_env()
     app.config.update(from_env)

@@ -91,6 +91,12 @@ SETTINGS = [
         "The public address of the site (e.g. https://assets.example.org): share links and HSDS URLs are built "
         "from it, never from the Host header a client sends.",
     ),
+    Setting(
+        "REQUEST_TIMEOUT_S",
+        30,
+        "Longest a request's database work may run before it is stopped with a 503 (0: no limit).",
+        int,
+    ),
     Setting("MAX_UPLOAD_MB", 20, "Largest file accepted by the browser import, in megabytes.", int),
     Setting(
         "TIMEZONE",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from flask import current_app, g
@@ -11,9 +12,18 @@ from assetmap.store import migrate, open_database
 
 
 def get_db() -> Database:
-    """The request's database connection, opened on first use."""
+    """The request's database connection, opened on first use.
+
+    Its queries are interrupted once the request has run for ASSETMAP_REQUEST_TIMEOUT_S, so no
+    request can hold a worker thread for long (gunicorn's own --timeout does not reach a stuck
+    thread of a threaded worker).
+    """
     if "db" not in g:
         g.db = open_database(current_app.config["DATABASE"])
+        limit = float(current_app.config.get("REQUEST_TIMEOUT_S") or 0)
+        if limit > 0:
+            deadline = time.monotonic() + limit
+            g.db.conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
     return g.db
 
 

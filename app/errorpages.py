@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import N_
-from assetmap.errors import Conflict, InvalidParameter, NotFound
+from assetmap.errors import Busy, Conflict, InvalidParameter, NotFound
 
 MESSAGES = {
     400: N_("Something in the request was not right."),
@@ -17,6 +19,7 @@ MESSAGES = {
     404: N_("This page does not exist. Check the address, or start again from the map."),
     405: N_("This address does not accept that kind of request."),
     409: N_("This was changed by someone else in the meantime."),
+    503: N_("The site is busy. Nothing you entered was saved; please try again in a moment."),
     413: N_("The file is too large."),
     429: N_("Too many attempts. Please wait a little and try again."),
     500: N_("Something went wrong on our side. Nothing you entered was saved; please try again."),
@@ -52,6 +55,22 @@ def init_app(app) -> None:
     @app.errorhandler(Conflict)
     def _conflict(exc):
         return _respond(409, str(exc))
+
+    @app.errorhandler(Busy)
+    def _busy(exc):
+        response, status = _respond(503, str(exc))
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def _database(exc):
+        text = str(exc)
+        if "interrupted" in text:  # ran past ASSETMAP_REQUEST_TIMEOUT_S (app.db.get_db)
+            return _respond(503, gettext("This request took too long and was stopped. Try a narrower search."))
+        if "locked" in text or "busy" in text:
+            return _busy(Busy(gettext("The site is busy. Nothing you entered was saved; please try again in a moment.")))
+        raise exc
 
     @app.errorhandler(413)
     def _too_large(exc):

@@ -11,6 +11,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from flask_login import current_user
 from flask import g
 from markupsafe import Markup
 
@@ -70,4 +71,7 @@ def init_app(app) -> None:
             headers["Content-Security-Policy"] = content_security_policy(csp_nonce(), app.config.get("TILE_URL", ""))
         if app.config.get("SECURE_COOKIES"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if getattr(current_user, "is_authenticated", False):
+            # Editor pages hold unpublished records and contacts: never kept by a browser or proxy.
+            headers["Cache-Control"] = "no-store"
         return response

@@ -179,6 +179,8 @@ BOOKKEEPING: dict[str, type] = {
 
 # Columns of a public export (CSV and GeoJSON): every public field, and when the record last changed.
 EXPORT_COLUMNS: tuple[str, ...] = (*PUBLIC, "updated_at")
+# What our own exports add that is no field: an import reads past them (never into extra attributes).
+EXPORT_ONLY = frozenset({"id", "updated_at", "created_at", "status", "version", "precise", "location_precision_text"})
 
 FORM_GROUPS: tuple[str, ...] = ("About", "Where", "Contact", "Service", "Source")
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from sqlite_utils import Database
 
-from assetmap.store.db import get_meta, sample_extent, set_meta
+from assetmap.store.db import db_key, get_meta, sample_extent, set_meta
 
 COUNTRIES = {
     # country: (bounds minlon, minlat, maxlon, maxlat; time zone; holidays; postcode label; help line)
@@ -101,7 +101,7 @@ CACHE_S = 10.0
 
 def load_place(db: Database) -> Place:
     """The database's place (cached for a few seconds per file)."""
-    key = db.execute("PRAGMA database_list").fetchone()[2]
+    key = db_key(db)
     now = time.monotonic()
     with _lock:
         hit = _cache.get(key)

@@ -235,12 +235,12 @@ def validate_asset(
     """
     if record.get("__error__"):
         return AssetCheck(None, {"geometry": record["__error__"]}, [])
-    rec: dict = {}
+    rec = {k: v for k, v in record.items() if k in fields.FIELD}  # exact field names first
     extra = dict(record.get("__extra__") or {})
     for key, value in record.items():
-        if key.startswith("__"):
+        if key.startswith("__") or key in fields.FIELD or key in fields.EXPORT_ONLY:
             continue
-        name = key if key in fields.FIELD else fields.column_for_header(key)
+        name = fields.column_for_header(key)
         if name is None:
             if value not in ("", None):
                 extra[key] = value

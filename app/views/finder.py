@@ -22,6 +22,7 @@ from assetmap import store, values
 from assetmap.errors import InvalidParameter, NotFound
 from assetmap.formats import printing
 from assetmap.services import finder, published
+from assetmap.services.finder_index import COST_CHOICES
 from assetmap.values import parse_categories, parse_choice, parse_query
 from assetmap.vocab import supports
 from needs_assessment.precision import PRECISE
@@ -106,7 +107,7 @@ def parse_search_args(args, db) -> tuple[finder.Origin | None, finder.Filters, i
         q=parse_query(args.get("q")),
         languages=values.parse_languages(args.getlist("language")),
         wheelchair=parse_choice(args.get("wheelchair"), "wheelchair", ["0", "1"]) == "1",
-        cost=parse_choice(args.get("cost"), "cost", list(finder.COST_CHOICES)),
+        cost=parse_choice(args.get("cost"), "cost", list(COST_CHOICES)),
         age=parse_choice(args.get("age"), "age", list(supports.AGE_GROUPS)),
         open_at=open_at,
         open_now=open_now,
@@ -175,7 +176,7 @@ def category_labels(db) -> dict[str, str]:
     """Category slug -> label in the request's language."""
     french = current_language() == "fr"
     # Not store.list_categories(): its per-category asset counts cost a scan at 100k assets.
-    rows = db.query("SELECT slug, label, label_fr FROM categories ORDER BY sort_order, slug")
+    rows = store.category_labels(db)
     return {c["slug"]: (c["label_fr"] if french and c["label_fr"] else c["label"]) for c in rows}
 
 

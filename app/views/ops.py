@@ -16,7 +16,7 @@ def healthz():
     try:
         db = get_db()
         version = store.data_version(db)
-        assets = db.execute("SELECT COUNT(*) FROM assets WHERE status = 'active'").fetchone()[0]
+        assets = store.count_active(db)
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         return jsonify(status="error", database=f"{exc.__class__.__name__}: {exc}"), 503
     return jsonify(status="ok", database="ok", data_version=version, active_assets=assets)

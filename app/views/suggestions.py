@@ -49,7 +49,8 @@ def _pending_count():
 
 
 def _public_values(form, shown) -> dict:
-    return {name: form.get(name, "").strip()[:MAX_PUBLIC_TEXT] for name, _ in shown}
+    """The shown fields the form sent (a field the form did not send is not a change)."""
+    return {name: form[name].strip()[:MAX_PUBLIC_TEXT] for name, _ in shown if name in form}
 
 
 def _render_public(values, *, asset=None, errors=None, status=200):

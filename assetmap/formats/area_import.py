@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shapely.errors
 from pyproj import Geod
 from sqlite_utils import Database
 
@@ -53,7 +54,9 @@ def _pick(props: dict, wanted: str | None, candidates: tuple[str, ...]) -> str |
 
 def _check_lonlat(geometry: dict) -> None:
     def walk(coords):
-        if coords and isinstance(coords[0], (int, float)):
+        if coords and isinstance(coords[0], (int, float, bool)):
+            if len(coords) < 2 or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords[:2]):
+                raise ValueError("coordinates must be numbers, [longitude, latitude]")
             lon, lat = coords[0], coords[1]
             if not (-180 <= lon <= 180 and -90 <= lat <= 90):
                 raise ValueError(
@@ -146,6 +149,8 @@ def area_records(
             rows.append(row)
         except ValueError as exc:
             errors.append((index, str(exc)))
+        except (TypeError, IndexError, KeyError, RecursionError, shapely.errors.ShapelyError) as exc:
+            errors.append((index, f"not a valid GeoJSON geometry ({exc.__class__.__name__})"))
     return rows, indicator_keys, errors
 
 

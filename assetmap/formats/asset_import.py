@@ -38,9 +38,15 @@ class ImportReport:
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str]:
-    """Our field -> the file's column, matched on name, label or a known alias (case, spaces ignored)."""
+    """Our field -> the file's column, matched on name, label or a known alias (case, spaces ignored).
+    A column named exactly like a field wins over an alias ("external_id" over "id")."""
     mapping: dict[str, str] = {}
     for header in headers:
+        if fields.header_key(header) in fields.FIELD:
+            mapping.setdefault(fields.header_key(header), header)
+    for header in headers:
+        if fields.header_key(header) in fields.EXPORT_ONLY:
+            continue
         name = fields.column_for_header(header)
         if name is not None:
             mapping.setdefault(name, header)
@@ -55,7 +61,7 @@ def apply_mapping(record: dict, mapping: dict[str, str]) -> dict:
     for k, v in record.items():
         if k.startswith("__"):
             out[k] = v
-        elif k not in used and v not in ("", None):
+        elif k not in used and v not in ("", None) and fields.header_key(k) not in fields.EXPORT_ONLY:
             extra[k] = v
     if extra:
         out["__extra__"] = extra

@@ -58,6 +58,8 @@ def read_geojson(path: Path) -> tuple[list, CRS | None]:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ImportFileError(f"{path.name}: the JSON is nested too deeply to be GeoJSON") from None
     except UnicodeDecodeError:
         raise ImportFileError(f"{path.name}: not UTF-8 text") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):

@@ -190,7 +190,7 @@ def import_profile(
     report.indicators = keys
     report.missing = [k for k in keys if not any(k in v for v in values.values())]
     label = source or path.name
-    with db.atomic():
+    with store.transaction(db):
         store.declare_indicators(
             db,
             [
@@ -205,12 +205,12 @@ def import_profile(
                 if m["indicator"] not in BUILT_IN
             ],
         )
+        updates = {}
         for area_id, found in values.items():
-            update = {}
-            for key, value in found.items():
-                kind = BUILT_IN.get(key)
-                update[key] = int(round(value)) if kind is int and value is not None else value
-            db["areas"].update(area_id, update)
-            report.areas_updated += 1
+            updates[area_id] = {
+                key: int(round(value)) if BUILT_IN.get(key) is int and value is not None else value
+                for key, value in found.items()
+            }
             report.values += sum(1 for v in found.values() if v is not None)
+        report.areas_updated += store.update_area_values(db, updates)
     return report

@@ -297,7 +297,7 @@ def import_osm(
     types = abcd.load_types()
     report = OsmImportReport()
     label = f"OSM extract {path.name}"
-    with db.atomic():
+    with store.transaction(db):
         for el in elements:
             ident = f"{el.kind}/{el.osm_id}"
             if el.kind == "unknown":

@@ -22,6 +22,7 @@ from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
+from assetmap import store  # noqa: E402
 from needs_assessment.geo import projection_for  # noqa: E402
 
 plt.rcParams.update(
@@ -118,12 +119,7 @@ def static_map(
     outlines and the snapshot's asset points (hollow when approximate)."""
     geo = row["results"]["geography"]
     ids = geo["area_ids"]
-    areas = list(
-        db.query(
-            f"SELECT id, geometry, population, land_area_km2, parent_id FROM areas WHERE id IN ({', '.join('?' for _ in ids)})",
-            ids,
-        )
-    )
+    areas = store.areas_by_ids(db, ids)
     shapes = {a["id"]: shape(json.loads(a["geometry"])) for a in areas if a["geometry"]}
     if not shapes:
         return ""
@@ -159,11 +155,8 @@ def static_map(
     # Municipality outlines of the municipalities the geography touches.
     parents = sorted({a["parent_id"] for a in areas if a["parent_id"]})
     if parents:
-        outline_rows = db.query(
-            f"SELECT geometry FROM areas WHERE id IN ({', '.join('?' for _ in parents)}) AND geometry IS NOT NULL",
-            parents,
-        )
-        outlines = [shape(json.loads(r["geometry"])) for r in outline_rows]
+        outline_rows = store.areas_by_ids(db, parents)
+        outlines = [shape(json.loads(r["geometry"])) for r in outline_rows if r["geometry"]]
         ax.add_collection(
             PatchCollection(
                 _patches(outlines, proj), facecolor="none", edgecolor="#333333", linewidth=0.9, linestyle="--"

@@ -85,12 +85,12 @@ def _csv_table(text: str, name: str, max_rows: int | None = None) -> Table:
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    out: list[tuple[int, dict]] = []
     try:
         fieldnames = reader.fieldnames
         if not fieldnames:
             raise ImportFileError(f"{name}: the file is empty or has no header row")
         headers = _check_headers([h for h in fieldnames if h is not None], name)
-        out = []
         cells = 0
         for index, row in enumerate(reader, start=2):
             if max_rows is not None and len(out) >= max_rows:
@@ -106,9 +106,12 @@ def _csv_table(text: str, name: str, max_rows: int | None = None) -> Table:
                 raise ImportFileError(f"{name}: more than {MAX_CELLS:,} cells; split the file")
             out.append((index, rec))
     except csv.Error as exc:
-        raise ImportFileError(
-            f"{name}: row {reader.line_num}: {exc} (at most {MAX_CELL_CHARS:,} characters a cell)"
-        ) from None
+        too_long = "field larger" in str(exc)
+        if reader._fieldnames is None:  # the header row itself
+            reason = f"a column name is longer than {MAX_HEADER_CHARS} characters" if too_long else str(exc)
+            raise ImportFileError(f"{name}: row 1: {reason}") from None
+        reason = f"a cell is longer than {MAX_CELL_CHARS:,} characters" if too_long else str(exc)
+        raise ImportFileError(f"{name}: row {len(out) + 2}: {reason}") from None
     return Table(headers, out, "row")
 
 

@@ -13,6 +13,7 @@ from assetmap.store.areas import (
     area_ids,
     area_levels,
     area_samples,
+    areas_by_ids,
     declare_indicators,
     default_level,
     geometry_notes,
@@ -82,6 +83,7 @@ from assetmap.store.edits import (
     update_asset,
 )
 from assetmap.store.schema import AREA_COLUMNS, migrate
+from assetmap.store.search import finder_index_rows, text_matches
 from assetmap.store.suggestions import add_suggestion, get_suggestion, list_suggestions
 from assetmap.store.suggestions import count_pending as count_pending_suggestions
 from assetmap.store.suggestions import decide as decide_suggestion

@@ -144,3 +144,13 @@ def geometry_notes(db: Database, level: str, limit: int = 3) -> list[str]:
             "SELECT DISTINCT geometry_note FROM areas WHERE level = ? AND geometry_note != '' LIMIT ?", [level, limit]
         )
     ]
+
+
+def areas_by_ids(db: Database, ids: list[str]) -> list[dict]:
+    """Full rows of the given areas, in id order."""
+    out: list[dict] = []
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ", ".join("?" for _ in chunk)
+        out += list(db.query(f"SELECT * FROM areas WHERE id IN ({marks}) ORDER BY id", chunk))
+    return sorted(out, key=lambda r: r["id"])

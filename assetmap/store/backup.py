@@ -72,6 +72,7 @@ def backup(db_path: str | Path, directory: str | Path, progress=None, keep: int 
     dst = sqlite3.connect(str(partial))
     try:
         _copy(src, dst, progress)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file: no -wal/-shm beside it
     finally:
         dst.close()
         src.close()
@@ -86,7 +87,7 @@ def backup(db_path: str | Path, directory: str | Path, progress=None, keep: int 
         for old in sorted(directory.glob("assetmap-*.db"), key=lambda p: p.stat().st_mtime_ns)[:-keep]:
             old.unlink()
         kept = {p.name for p in directory.glob("assetmap-*.db")}
-        for leftover in [*directory.glob("assetmap-*.db-wal"), *directory.glob("assetmap-*.db-shm")]:
+        for leftover in [*directory.glob("assetmap-*-wal"), *directory.glob("assetmap-*-shm")]:
             if leftover.name.rsplit("-", 1)[0] not in kept:
                 leftover.unlink(missing_ok=True)
         for partial_file in directory.glob("assetmap-*.db.partial"):

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from assetmap.formats.csvsafe import restore
+from assetmap.formats.tables import ImportFileError
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 HSDS_VERSION = "3.0"
@@ -116,9 +117,14 @@ def read_package(folder: Path) -> tuple[dict, dict[str, list[tuple[int, dict]]]]
     """Read datapackage.json and every CSV it names: (descriptor, kind -> [(row number, raw row)])."""
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     tables: dict[str, list[tuple[int, dict]]] = {}
+    root = folder.resolve()
     for res in descriptor.get("resources", []):
-        path = folder / res.get("path", "")
-        if not res.get("path") or not path.exists():
+        if not isinstance(res, dict) or not isinstance(res.get("path"), str) or not res.get("path"):
+            continue
+        path = (folder / res["path"]).resolve()
+        if not path.is_relative_to(root):  # "../../etc/passwd" or an absolute path: never read
+            raise ImportFileError(f"datapackage.json: resource path {res['path']!r} is outside the package")
+        if not path.exists():
             continue
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)

@@ -1,7 +1,8 @@
-"""Projection to metres and population sample points. Never measure in degrees.
+"""Projection to metres, population sample points, point-in-polygon lookups. Never measure in degrees.
 
 A local transverse Mercator centred on the data (scale 1 at the centre) is within 0.002% of the
-geodesic over a district, and pyproj projects millions of points a second.
+geodesic over a district, and pyproj projects millions of points a second. Point-in-polygon tests
+(`areas_in_polygon`, `assign_points`) need no projection: they work on (lon, lat) directly.
 
 >>> proj = LocalProjection(-79.35, 45.1)
 >>> x, y = proj.forward([-79.35, -79.35], [45.1, 45.2])
@@ -12,7 +13,7 @@ geodesic over a district, and pyproj projects millions of points a second.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import shapely
@@ -102,3 +103,40 @@ def sample_points(geom_lonlat: BaseGeometry, target: int = DEFAULT_SAMPLES) -> l
         return [(rep.x, rep.y)]
     lon, lat = gx[inside] / k_lon + centre.x, gy[inside] / k_lat + centre.y
     return [(round(float(a), 6), round(float(b), 6)) for a, b in zip(lon, lat, strict=True)]
+
+
+def areas_in_polygon(polygon_lonlat: BaseGeometry, rep_points: Mapping[str, tuple[float, float]]) -> list[str]:
+    """Ids of the areas whose representative point (lon, lat) lies inside the polygon (or on its edge).
+
+    A representative point always lies inside its area, so each area belongs to exactly one of
+    several polygons that tile a district; the approximate area shapes are not used.
+
+    >>> from shapely.geometry import box
+    >>> areas_in_polygon(box(0, 0, 1, 1), {"a": (0.5, 0.5), "b": (2.0, 0.5), "c": (1.0, 0.2)})
+    ['a', 'c']
+    """
+    ids = list(rep_points)
+    if not ids:
+        return []
+    xy = np.array([rep_points[i] for i in ids], dtype=float)
+    inside = shapely.intersects_xy(polygon_lonlat, xy[:, 0], xy[:, 1])
+    return [i for i, keep in zip(ids, inside, strict=True) if keep]
+
+
+def assign_points(points_lonlat: Sequence[tuple[float, float] | None], polygons: Mapping[str, BaseGeometry]) -> list:
+    """For each (lon, lat) point, the id of the first polygon containing it (None: outside all or no point).
+
+    >>> from shapely.geometry import box
+    >>> assign_points([(0.5, 0.5), (5, 5), None], {"a": box(0, 0, 1, 1)})
+    ['a', None, None]
+    """
+    ids = list(polygons)
+    tree = shapely.STRtree([polygons[i] for i in ids])
+    out = []
+    for p in points_lonlat:
+        if p is None:
+            out.append(None)
+            continue
+        hits = tree.query(shapely.Point(p), predicate="intersects")
+        out.append(ids[int(min(hits))] if len(hits) else None)
+    return out

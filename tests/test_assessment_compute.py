@@ -5,8 +5,12 @@ import pytest
 from shapely.geometry import box
 
 from needs_assessment import assessment as calc
+from needs_assessment import report_tables
+from needs_assessment.evaluation import NO_DATA, Data, evaluate
+from needs_assessment.expressions import parse_expression
+from needs_assessment.geo import areas_in_polygon
 from needs_assessment.suppression import is_small, suppress_table
-from needs_assessment.template import parse_expression, parse_template
+from needs_assessment.template_files import parse_template
 
 AREAS = [
     # id, municipality, people, land km2, score, quintile
@@ -30,7 +34,7 @@ REACH = {"food": {"unreached": {"a": 0.0, "b": 30.0, "c": 600.0, "d": 0.0}, "ass
 
 
 def data(areas=AREAS):
-    return calc.Data(
+    return Data(
         areas=areas,
         district_areas=AREAS,
         municipalities=MUNIS,
@@ -42,7 +46,7 @@ def data(areas=AREAS):
 
 
 def ev(text, d=None):
-    return calc.evaluate(parse_expression(text), d or data())
+    return evaluate(parse_expression(text), d or data())
 
 
 @pytest.mark.parametrize(
@@ -72,8 +76,8 @@ def test_indicator_values(text, expected):
 
 
 def test_missing_data_says_so_and_notes_what_was_left_out():
-    assert ev("sum(households)") == (None, calc.NO_DATA)
-    assert ev("manual") == (None, calc.NO_DATA)
+    assert ev("sum(households)") == (None, NO_DATA)
+    assert ev("manual") == (None, NO_DATA)
     assert ev("sum(population)")[1] == "1 area(s) without a value left out"
     assert ev("share_in_quintile(score_quintile, 5)")[1] == "600 people in areas without a score left out"
     # seniors are known for municipality One only: 400 of 1,000 people is below the 95% coverage rule
@@ -86,7 +90,7 @@ def test_missing_data_says_so_and_notes_what_was_left_out():
 def test_municipal_figures_only_for_whole_municipalities():
     one = data([AREAS[0], AREAS[1]])
     assert ev("csd_sum(seniors)", one) == (100.0, "")
-    assert ev("csd_sum(pop_2016)", data([AREAS[0]])) == (None, calc.NO_DATA)  # only part of municipality One
+    assert ev("csd_sum(pop_2016)", data([AREAS[0]])) == (None, NO_DATA)  # only part of municipality One
 
 
 @pytest.mark.parametrize(
@@ -118,7 +122,7 @@ def test_changes_between_runs():
 
 def test_polygon_selects_areas_by_representative_point():
     reps = {"in": (0.5, 0.5), "edge": (1.0, 0.5), "out": (1.5, 0.5)}
-    assert calc.areas_in_polygon(box(0, 0, 1, 1), reps) == ["in", "edge"]
+    assert areas_in_polygon(box(0, 0, 1, 1), reps) == ["in", "edge"]
 
 
 TEMPLATE = parse_template(
@@ -166,7 +170,7 @@ def test_compute_skips_district_comparator_for_the_district():
 
 
 def test_asset_tables_count_by_category_and_municipality_with_precision():
-    tables = calc.tables(data(), 5)
+    tables = report_tables.tables(data(), 5)
     by_cat = {r["category"]: r for r in tables["assets_by_category"]["rows"]}
     assert by_cat["food"] == {
         "category": "food",

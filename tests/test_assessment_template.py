@@ -2,14 +2,9 @@
 
 import pytest
 
-from needs_assessment.template import (
-    BLOCKS,
-    TemplateError,
-    load_template,
-    parse_expression,
-    parse_template,
-    template_by_name,
-)
+from needs_assessment.expressions import parse_expression
+from needs_assessment.template import BLOCKS
+from needs_assessment.template_files import TemplateError, load_template, parse_template, template_by_name
 
 GOOD = """\
 name: mine

@@ -101,7 +101,7 @@ def test_demo_csv_round_trip_and_filters(client, db, empty_db, tmp_path):
     path.write_text(client.get("/api/assets.csv").get_data(as_text=True))
     report = import_assets(empty_db, path)
     assert (report.inserted, report.errors) == (141, [])
-    from assetmap.formats.hsds.mapping import same_value
+    from assetmap.formats.hsds.values import same_value
     from assetmap.privacy import public_asset
 
     before = {(a["external_id"] or a["name"]): a for a in (public_asset(r) for r in db.query("SELECT * FROM assets"))}

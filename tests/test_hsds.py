@@ -9,9 +9,13 @@ import pytest
 
 from app.db import init_db
 from assetmap import store
-from assetmap.formats.hsds import mapping as hsds
 from assetmap.formats.hsds import package as hsds_io
 from assetmap.formats.hsds import schema as hsds_schema
+from assetmap.formats.hsds.mapping import asset_unit
+from assetmap.formats.hsds.objects import service_document, uid
+from assetmap.formats.hsds.terms import ROUND_TRIP_FIELDS
+from assetmap.formats.hsds.values import format_opening_hours, parse_opening_hours, same_value
+from assetmap.privacy import public_asset
 from assetmap.services.demo import load_categories
 from assetmap.vocab import abcd
 
@@ -63,22 +67,22 @@ def test_demo_export_is_valid_hsds(db, tmp_path):
 def test_export_of_one_asset_exact(db, tmp_path):
     park = next(iter(db.query("SELECT * FROM assets WHERE name = 'Arrowhead Provincial Park'")))
     ctx = hsds_io.context(db)
-    doc = hsds.service_document([hsds.asset_unit(park, ctx)])
+    doc = service_document([asset_unit(park, ctx)])
     assert hsds_schema.errors("service", doc) == []
     key = "muskoka:arrowhead-provincial-park"
-    s, loc = hsds.uid("service", key), hsds.uid("location", key)
+    s, loc = uid("service", key), uid("location", key)
     assert doc["id"] == s
     assert {k: v for k, v in doc.items() if not isinstance(v, (list, dict))} == {
         "id": s,
-        "organization_id": hsds.uid("organization", key),
+        "organization_id": uid("organization", key),
         "name": "Arrowhead Provincial Park",
         "status": "active",
         "url": "https://www.ontarioparks.ca/park/arrowhead",
     }
-    assert doc["phones"] == [{"id": hsds.uid("phone", s, "0"), "service_id": s, "number": "(705) 789-5105"}]
+    assert doc["phones"] == [{"id": uid("phone", s, "0"), "service_id": s, "number": "(705) 789-5105"}]
     assert doc["schedules"] == [
         {
-            "id": hsds.uid("schedule", s, "text"),
+            "id": uid("schedule", s, "text"),
             "service_id": s,
             "description": "Open all four seasons (2021 park guide)",
         }
@@ -87,7 +91,7 @@ def test_export_of_one_asset_exact(db, tmp_path):
     assert (location["latitude"], location["longitude"]) == (45.39167, -79.19861)
     assert location["addresses"] == [
         {
-            "id": hsds.uid("address", loc, "physical"),
+            "id": uid("address", loc, "physical"),
             "location_id": loc,
             "address_1": "451 Arrowhead Park Rd",
             "city": "Huntsville (north of town)",
@@ -183,10 +187,10 @@ def test_demo_round_trip_is_exact(db, empty_db, tmp_path, what):
     before, after = assets_by_external_id(db), assets_by_external_id(empty_db)
     assert set(before) == set(after)
     differences = [
-        (key, name, hsds.public_asset(row).get(name), after[key].get(name))
+        (key, name, public_asset(row).get(name), after[key].get(name))
         for key, row in before.items()
-        for name in [*hsds.ROUND_TRIP_FIELDS, "extra"]
-        if not hsds.same_value(hsds.public_asset(row).get(name), after[key].get(name))
+        for name in [*ROUND_TRIP_FIELDS, "extra"]
+        if not same_value(public_asset(row).get(name), after[key].get(name))
         and not (row["confidential"] and name in ("external_id", "extra"))  # withheld: the copy gets HSDS ids
     ]
     assert differences == []
@@ -390,7 +394,7 @@ def test_import_hand_made_package(empty_db, tmp_path):
         f"hsds:location/{L4}",
     }
     main = rows[f"hsds:{S1}/{L1}"]
-    pick = [*hsds.ROUND_TRIP_FIELDS]
+    pick = [*ROUND_TRIP_FIELDS]
     assert {k: main[k] for k in pick} == {
         "external_id": f"hsds:{S1}/{L1}",
         "name": "Community Food Pantry",
@@ -583,10 +587,10 @@ def test_unreadable_inputs(empty_db, tmp_path):
     ],
 )
 def test_opening_hours_to_weekly_schedules(text, rules, back):
-    parsed = hsds.parse_opening_hours(text)
+    parsed = parse_opening_hours(text)
     assert parsed == (None if rules is None else [{"byday": d, "opens_at": o, "closes_at": c} for d, o, c in rules])
     if parsed:
-        assert hsds.format_opening_hours(parsed) == (back or text)
+        assert format_opening_hours(parsed) == (back or text)
 
 
 def test_opening_hours_round_trip_through_hsds(empty_db, tmp_path):

@@ -6,9 +6,9 @@ import pytest
 from pyproj import Geod
 
 from app import create_app
-from assetmap.formats.hsds import mapping as hsds
 from assetmap.formats.hsds import package as hsds_io
 from assetmap.formats.hsds import schema as hsds_schema
+from assetmap.formats.hsds.objects import uid
 from assetmap.geocoding import OfflineGeocoder
 from assetmap.services.demo import DATA_DIR
 
@@ -72,14 +72,14 @@ def test_search_taxonomy_and_organization_filters(client):
     ]
     terms = {(t["taxonomy"], t["code"]): t["id"] for t in get(client, "/hsds/taxonomy_terms")["contents"]}
     assert len(terms) == 9 + 7
-    assert terms[("assetmap_category", "food")] == hsds.uid("taxonomy_term", "assetmap_category", "food")
+    assert terms[("assetmap_category", "food")] == uid("taxonomy_term", "assetmap_category", "food")
     food = get(client, f"/hsds/services?taxonomy_term_id={terms[('assetmap_category', 'food')]}&per_page=200")
     assert food["total_items"] == 15
     associations = get(client, f"/hsds/services?taxonomy_term_id={terms[('abcd_asset_type', 'associations')]}")
     assert associations["total_items"] == 21
     institutions = get(client, f"/hsds/services?taxonomy_term_id={terms[('abcd_asset_type', 'institutions')]}")
     assert institutions["total_items"] == 15 + 13 + 11 + 17 + 4  # food, transport, health, social, early years
-    unknown = get(client, f"/hsds/services?taxonomy_term_id={hsds.uid('x')}")
+    unknown = get(client, f"/hsds/services?taxonomy_term_id={uid('x')}")
     assert unknown["total_items"] == 0
     one = get(client, "/hsds/services?per_page=1")["contents"][0]
     by_org = get(client, f"/hsds/services?organization_id={one['organization_id']}")

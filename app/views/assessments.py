@@ -20,8 +20,9 @@ from assetmap.errors import Conflict, InvalidParameter
 from assetmap.formats import printing, spreadsheet
 from assetmap.services import assessment_geography, assessment_report, assessments, published
 from assetmap.services.areadata import default_level
-from needs_assessment.assessment import DETERMINANTS, NO_DATA
-from needs_assessment.template import available_templates
+from needs_assessment.assessment import DETERMINANTS
+from needs_assessment.evaluation import NO_DATA
+from needs_assessment.template_files import available_templates
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from assetmap import store
 from assetmap.errors import InvalidParameter
-from needs_assessment import assessment as calc
+from needs_assessment.geo import areas_in_polygon
 
 GEOGRAPHY_KINDS = ("district", "municipality", "areas", "polygon")
 
@@ -107,7 +107,7 @@ def resolve_geography(db: Database, geo: dict, level: str) -> tuple[str, list[di
         if unknown:
             raise InvalidParameter(f"unknown area(s): {', '.join(unknown[:10])}")
         return f"{len(rows)} chosen area{'s' if len(rows) != 1 else ''}", rows
-    ids = set(calc.areas_in_polygon(shape(geo["geometry"]), {r["id"]: (r["rep_lon"], r["rep_lat"]) for r in all_rows}))
+    ids = set(areas_in_polygon(shape(geo["geometry"]), {r["id"]: (r["rep_lon"], r["rep_lat"]) for r in all_rows}))
     rows = [r for r in all_rows if r["id"] in ids]
     if not rows:
         raise InvalidParameter("no area's centre lies inside the drawn polygon: draw a larger one")

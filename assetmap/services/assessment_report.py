@@ -6,7 +6,8 @@ from assetmap.errors import InvalidParameter
 from assetmap.services.assessments import get_template
 from needs_assessment import assessment as calc
 from needs_assessment import suppression
-from needs_assessment.template import TemplateError
+from needs_assessment.evaluation import MANUAL, NO_DATA
+from needs_assessment.template_files import TemplateError
 
 
 def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
@@ -27,7 +28,7 @@ def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
                 source=entry["source"],
                 year=entry.get("year") or ind["year"],
                 entered=True,
-                note=calc.MANUAL,
+                note=MANUAL,
             )
             basis = next(
                 (k for k in ("district", "ontario") if (r["comparators"].get(k) or {}).get("value") is not None), None
@@ -65,7 +66,7 @@ def export_rows(row: dict) -> list[dict]:
                 "year": r["year"],
                 "entered_by_hand": "yes" if r.get("entered") else "no",
                 "suppressed": "yes" if r["suppressed"] else "no",
-                "note": "" if r["value"] is not None or r["suppressed"] else (r["note"] or calc.NO_DATA),
+                "note": "" if r["value"] is not None or r["suppressed"] else (r["note"] or NO_DATA),
                 "computation": r["compute"],
             }
         )

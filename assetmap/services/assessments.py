@@ -24,8 +24,11 @@ from assetmap.services.areadata import default_level
 from assetmap.services.assessment_geography import geography_key, parse_geography, resolve_geography
 from needs_assessment import assessment as calc
 from needs_assessment import suppression
+from needs_assessment.evaluation import Data
+from needs_assessment.geo import assign_points
 from needs_assessment.precision import PRECISE
-from needs_assessment.template import Template, available_templates, template_by_name
+from needs_assessment.template import Template
+from needs_assessment.template_files import available_templates, template_by_name
 
 MAX_TEXT = 20_000
 MAX_PRIORITIES = 10
@@ -65,7 +68,7 @@ def asset_rows(db: Database, area_rows: list[dict]) -> list[dict]:
         else None
         for r in rows
     ]
-    inside = calc.assign_points(points, polygons) if polygons else [None] * len(rows)
+    inside = assign_points(points, polygons) if polygons else [None] * len(rows)
     return [
         {
             "id": r["id"],
@@ -96,7 +99,7 @@ def reach_inputs(db: Database, categories: list[dict], circuity: float, include_
     return out
 
 
-def group_reach(data: calc.Data, threshold: int) -> list[dict]:
+def group_reach(data: Data, threshold: int) -> list[dict]:
     """People of priority groups beyond reach, from municipal group counts.
 
     Each group is assumed spread like the people of its municipality (the reach analysis spreads
@@ -145,14 +148,14 @@ def group_reach(data: calc.Data, threshold: int) -> list[dict]:
     return out
 
 
-def gather(db: Database, geo: dict, circuity: float, include_imprecise: bool) -> tuple[str, calc.Data, str]:
+def gather(db: Database, geo: dict, circuity: float, include_imprecise: bool) -> tuple[str, Data, str]:
     """(geography label, the plain data for the computation, area level)."""
     level = default_level(db)
     label, rows = resolve_geography(db, geo, level)
     district = store.list_areas(db, level)
     municipalities = {r["id"]: r for r in store.other_level_areas(db, level)}
     categories = [{"slug": c["slug"], "label": c["label"]} for c in store.list_categories(db)]
-    data = calc.Data(
+    data = Data(
         areas=rows,
         district_areas=district,
         municipalities=municipalities,

@@ -9,7 +9,7 @@ service_at_locations list (and, as an extension, the services list) also takes `
 the location's address (a 3-character FSA matches every code in it). Confidential sites never match a
 postcode or proximity search, as they are published without either.
 
-Each asset's HSDS ids are cheap to derive (app.hsds.unit_ids), so an index from ids to assets is built
+Each asset's HSDS ids are cheap to derive (app.unit_ids), so an index from ids to assets is built
 per data version; HSDS documents are built only for the page returned.
 """
 
@@ -24,9 +24,13 @@ from sqlite_utils import Database
 
 from assetmap import store
 from assetmap.errors import InvalidParameter, NotFound
-from assetmap.formats.hsds import mapping as hsds
 from assetmap.formats.hsds import package as hsds_io
+from assetmap.formats.hsds.mapping import asset_unit
+from assetmap.formats.hsds.objects import PARTS, service_document, uid
+from assetmap.formats.hsds.terms import ABCD_TAXONOMY, CATEGORY_TAXONOMY, OUR_TAXONOMIES, Context, our_term
+from assetmap.formats.hsds.unit import asset_extra, has_place, unit_ids
 from assetmap.geocoding import FSA_RE, normalise_postal_code
+from assetmap.privacy import public_asset
 from assetmap.vocab import abcd
 
 MAX_PER_PAGE = 200
@@ -44,13 +48,13 @@ def id_index(db: Database, key: tuple) -> dict:
         found = _index_cache.get(key)
     if found is not None:
         return found
-    index: dict = {part: {} for part in hsds.PARTS}
+    index: dict = {part: {} for part in PARTS}
     index["order"], index["ids"] = [], {}
     for row in store.public_rows_by_id(db):
-        ids = hsds.unit_ids(row)
+        ids = unit_ids(row)
         index["order"].append(row["id"])
         index["ids"][row["id"]] = ids
-        for part in hsds.PARTS:
+        for part in PARTS:
             index[part].setdefault(ids[part], []).append(row["id"])
     with _index_lock:
         _index_cache.clear()  # one data version at a time
@@ -117,13 +121,13 @@ def parse_postcode(raw) -> str | None:
 # --- filtering ---------------------------------------------------------------------------------
 
 
-def _term_condition(ctx: hsds.Context, term_id: str) -> tuple[str, list]:
+def _term_condition(ctx: Context, term_id: str) -> tuple[str, list]:
     """SQL condition for assets carrying a taxonomy term (ours, or a source's kept in extra)."""
     for cat in ctx.categories:
-        if hsds.uid("taxonomy_term", hsds.CATEGORY_TAXONOMY, cat["slug"]) == term_id:
+        if uid("taxonomy_term", CATEGORY_TAXONOMY, cat["slug"]) == term_id:
             return "category = ?", [cat["slug"]]
     for t in ctx.abcd_types:
-        if hsds.uid("taxonomy_term", hsds.ABCD_TAXONOMY, t["code"]) == term_id:
+        if uid("taxonomy_term", ABCD_TAXONOMY, t["code"]) == term_id:
             defaults = [c for c, code in abcd.category_defaults(ctx.abcd_types).items() if code == t["code"]]
             cond = "abcd_type = ?"
             params: list = [t["code"]]
@@ -140,8 +144,8 @@ def _term_condition(ctx: hsds.Context, term_id: str) -> tuple[str, list]:
     return "instr(COALESCE(extra, ''), ?) > 0", [f'"{term_id}"']
 
 
-def _taxonomy_condition(ctx: hsds.Context, taxonomy_id: str) -> tuple[str, list]:
-    ours = {hsds.uid("taxonomy", name) for name in (hsds.CATEGORY_TAXONOMY, hsds.ABCD_TAXONOMY)}
+def _taxonomy_condition(ctx: Context, taxonomy_id: str) -> tuple[str, list]:
+    ours = {uid("taxonomy", name) for name in (CATEGORY_TAXONOMY, ABCD_TAXONOMY)}
     if taxonomy_id in ours:
         return "1 = 1", []
     return "instr(COALESCE(extra, ''), ?) > 0", [f'"{taxonomy_id}"']  # public_assets.extra: none for confidential
@@ -149,7 +153,7 @@ def _taxonomy_condition(ctx: hsds.Context, taxonomy_id: str) -> tuple[str, list]
 
 def matching_assets(
     db: Database,
-    ctx: hsds.Context,
+    ctx: Context,
     *,
     search: str | None = None,
     taxonomy_term_id: str | None = None,
@@ -246,7 +250,7 @@ def service_list(db: Database, key: tuple, params: dict, *, full: bool, geocoder
     rows = _rows(db, [a for _, hits in page["contents"] for a in hits])
     contents = []
     for _sid, hits in page["contents"]:
-        doc = hsds.service_document([hsds.asset_unit(rows[a], ctx) for a in hits])
+        doc = service_document([asset_unit(rows[a], ctx) for a in hits])
         if not full:
             doc = {**_scalars(doc), "organization": _scalars(doc["organization"])}
         contents.append(doc)
@@ -261,7 +265,7 @@ def service(db: Database, key: tuple, service_id: str) -> dict:
         raise NotFound(f"no service with id {service_id}")
     ctx = hsds_io.context(db)
     rows = _rows(db, asset_ids)
-    return hsds.service_document([hsds.asset_unit(rows[a], ctx) for a in asset_ids])
+    return service_document([asset_unit(rows[a], ctx) for a in asset_ids])
 
 
 def organization_list(db: Database, key: tuple, params: dict, *, full: bool, full_service: bool) -> dict:
@@ -289,14 +293,14 @@ def organization(db: Database, key: tuple, organization_id: str, *, full_service
 
 def _organization(db, ctx, index, asset_ids, *, full: bool, full_service: bool) -> dict:
     rows = _rows(db, asset_ids)
-    units = [hsds.asset_unit(rows[a], ctx) for a in asset_ids]
+    units = [asset_unit(rows[a], ctx) for a in asset_ids]
     org = dict(units[0]["organization"])
     if not full:
         org = _scalars(org)
     groups: dict[str, list[dict]] = {}
     for unit in units:
         groups.setdefault(unit["service"]["id"], []).append(unit)
-    services = [hsds.service_document(g) for g in groups.values()]
+    services = [service_document(g) for g in groups.values()]
     if full_service:
         org["services"] = services
     else:
@@ -314,13 +318,11 @@ def service_at_location_list(db: Database, key: tuple, params: dict, *, full: bo
     rows = _rows(db, hits)
     units = []
     for a in hits:
-        if not hsds.has_place(hsds.public_asset(rows[a])) and not (hsds.asset_extra(rows[a]).get("hsds") or {}).get(
-            "location"
-        ):
+        if not has_place(public_asset(rows[a])) and not (asset_extra(rows[a]).get("hsds") or {}).get("location"):
             continue
         units.append(a)
     page = page_of(units, params["page"], params["per_page"])
-    page["contents"] = [_sal(hsds.asset_unit(rows[a], ctx), full=full) for a in page["contents"]]
+    page["contents"] = [_sal(asset_unit(rows[a], ctx), full=full) for a in page["contents"]]
     return page
 
 
@@ -330,7 +332,7 @@ def service_at_location(db: Database, key: tuple, sal_id: str) -> dict:
     if not asset_ids:
         raise NotFound(f"no service_at_location with id {sal_id}")
     row = _rows(db, asset_ids[:1])[asset_ids[0]]
-    unit = hsds.asset_unit(row, hsds_io.context(db))
+    unit = asset_unit(row, hsds_io.context(db))
     if unit["service_at_location"] is None:
         raise NotFound(f"no service_at_location with id {sal_id}")
     return _sal(unit, full=True)
@@ -349,18 +351,15 @@ def _sal(unit: dict, *, full: bool) -> dict:
 
 def taxonomies(db: Database) -> list[dict]:
     """Our taxonomies (category, ABCD type, field) as HSDS taxonomy objects."""
-    return [
-        {"id": hsds.uid("taxonomy", name), "name": name, "description": text}
-        for name, text in hsds.OUR_TAXONOMIES.items()
-    ]
+    return [{"id": uid("taxonomy", name), "name": name, "description": text} for name, text in OUR_TAXONOMIES.items()]
 
 
 def taxonomy_terms(db: Database) -> list[dict]:
     """Terms of our category and ABCD taxonomies."""
     ctx = hsds_io.context(db)
-    terms = [
-        hsds._term(hsds.CATEGORY_TAXONOMY, c["slug"], c["label"], c.get("description") or "") for c in ctx.categories
-    ] + [hsds._term(hsds.ABCD_TAXONOMY, t["code"], t["label"], t["description"]) for t in ctx.abcd_types]
+    terms = [our_term(CATEGORY_TAXONOMY, c["slug"], c["label"], c.get("description") or "") for c in ctx.categories] + [
+        our_term(ABCD_TAXONOMY, t["code"], t["label"], t["description"]) for t in ctx.abcd_types
+    ]
     return [{k: v for k, v in t.items() if k != "taxonomy_detail"} for t in terms]
 
 

@@ -69,7 +69,9 @@ def init_app(app) -> None:
         if "interrupted" in text:  # ran past ASSETMAP_REQUEST_TIMEOUT_S (app.db.get_db)
             return _respond(503, gettext("This request took too long and was stopped. Try a narrower search."))
         if "locked" in text or "busy" in text:
-            return _busy(Busy(gettext("The site is busy. Nothing you entered was saved; please try again in a moment.")))
+            return _busy(
+                Busy(gettext("The site is busy. Nothing you entered was saved; please try again in a moment."))
+            )
         raise exc
 
     @app.errorhandler(413)

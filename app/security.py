@@ -11,8 +11,8 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask_login import current_user
 from flask import g
+from flask_login import current_user
 from markupsafe import Markup
 
 _INLINE_TAG = re.compile(r"<(script|style)(?![^>]*\bsrc=)(?![^>]*\bnonce=)([^>]*)>", re.IGNORECASE)

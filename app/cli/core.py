@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.cli import command_db, offline_geocoder, print_rows
+from app.cli.common import command_db, offline_geocoder, print_rows
 from app.db import init_db
 from assetmap import store
 from assetmap.errors import Conflict, InvalidParameter

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from app.cli import command_db, offline_geocoder, print_rows
+from app.cli.common import command_db, offline_geocoder, print_rows
 from assetmap.formats import census, osm
 from assetmap.formats.hsds import package as hsds_io
 from assetmap.formats.tables import ImportFileError

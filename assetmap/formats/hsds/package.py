@@ -168,7 +168,7 @@ def import_hsds(
     report = HsdsImportReport()
     default_source = source or f"Open Referral HSDS import ({path.name})"
     units = read_units(path, report)
-    with db.atomic():
+    with store.transaction(db):
         for where, external_id, unit in units:
             record, info = parse_unit(unit, ctx)
             report.unmapped_terms.update(info.unmapped_terms)

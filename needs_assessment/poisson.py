@@ -99,7 +99,14 @@ def count_limits(observed: np.ndarray, confidence: float = 0.95) -> tuple[np.nda
     low, high = (np.array(v, dtype=float) for v in byars_limits(o, confidence))
     exact = o < BYARS_MIN_COUNT  # False for NaN
     if exact.any():
-        elow, ehigh = exact_limits(o[exact], confidence)
+        small = o[exact]
+        whole = small == np.floor(small)
+        # Whole counts 0..9 are looked up (the inverse gamma function is slow on many values).
+        table_low, table_high = exact_limits(np.arange(BYARS_MIN_COUNT, dtype=float), confidence)
+        k = np.where(whole, small, 0).astype(int)
+        elow, ehigh = table_low[k], table_high[k]
+        if not whole.all():
+            elow[~whole], ehigh[~whole] = exact_limits(small[~whole], confidence)
         low[exact] = elow
         high[exact] = ehigh
     return low, high, exact

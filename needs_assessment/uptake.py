@@ -94,17 +94,27 @@ def reference_standard(events: np.ndarray, population: np.ndarray) -> Standard:
 
 
 def internal_standard(observed: np.ndarray, population: np.ndarray) -> Standard:
-    """The standard of all areas with band data together: Σ observed / Σ population per band, per period.
+    """The standard of all areas with counts and band data together: Σ observed / Σ population per band.
+
+    Leading (period) axes give one standard per period.
 
     >>> internal_standard(np.array([[1.0, 9.0], [3.0, 3.0]]), np.array([[100.0, 100.0], [100.0, 0.0]])).band_rate
     array([0.02, 0.12])
     """
-    observed = np.asarray(observed, dtype=float)
-    population = np.asarray(population, dtype=float)
-    with_bands = np.isfinite(population).any(-1, keepdims=True)
-    events = np.where(with_bands, np.nan_to_num(observed), 0.0).sum(-2)
-    people = np.broadcast_to(np.where(with_bands, np.nan_to_num(population), 0.0), observed.shape).sum(-2)
+    events, people = _band_sums(np.asarray(observed, dtype=float), np.asarray(population, dtype=float))
     return Standard(_rates(events, people), _rates(events.sum(-1), people.sum(-1)), "internal")
+
+
+def _band_sums(observed: np.ndarray, population: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Events and people per band over the areas that have both (fast path when nothing is missing)."""
+    if np.isnan(population).any() or np.isnan(observed).any():
+        usable = (np.isfinite(population).any(-1) & np.isfinite(observed).any(-1))[..., None]
+        events = np.where(usable, np.nan_to_num(observed), 0.0).sum(-2)
+        people = np.where(usable, np.nan_to_num(population), 0.0).sum(-2)
+    else:
+        events, people = observed.sum(-2), population.sum(-2)
+    shape = np.broadcast_shapes(events.shape, people.shape)
+    return np.broadcast_to(events, shape), np.broadcast_to(people, shape)
 
 
 def crude_rate_per_1000(observed: np.ndarray, population: np.ndarray) -> np.ndarray:
@@ -223,25 +233,20 @@ def _counts(population, observed, observed_total):
     with_bands = np.isfinite(pop).any(-1) if missing else np.ones(pop.shape[:-1], bool)
     pop0 = np.nan_to_num(pop) if missing else pop
     if observed is None:
-        return pop, pop0, with_bands, None, np.asarray(observed_total, dtype=float), missing
+        return pop, pop0, with_bands, None, np.asarray(observed_total, dtype=float)
     observed = np.asarray(observed, dtype=float)
     obs = observed.sum(-1)
     if np.isnan(obs).any():
-        missing = True
         obs = np.where(np.isfinite(observed).any(-1), np.nansum(observed, -1), np.nan)
-    return pop, pop0, with_bands, observed, obs, missing
+    return pop, pop0, with_bands, observed, obs
 
 
-def _band_rates(pop, pop0, with_bands, observed, missing, lead):
+def _band_rates(observed, pop, lead):
     """Events per band over all areas with counts and band data, and their rate per 1,000."""
     if observed is None:
         return None, np.full(lead + pop.shape[-1:], np.nan)
-    if not missing:
-        band_obs = observed.sum(-2)
-        return band_obs, crude_rate_per_1000(band_obs, pop.sum(-2))
-    usable = (with_bands & np.isfinite(observed).any(-1))[..., None]
-    band_obs = np.where(usable, np.nan_to_num(observed), 0.0).sum(-2)
-    return band_obs, crude_rate_per_1000(band_obs, np.where(usable, pop0, 0.0).sum(-2))
+    events, people = _band_sums(observed, pop)
+    return events, crude_rate_per_1000(events, people)
 
 
 def _deprivation(tables, codes, most_deprived, repetitions, seed) -> dict[str, Deprivation]:
@@ -294,7 +299,7 @@ def assess(
         raise ValueError("most_deprived must be 1 or 5")
     if distance_confidence not in poisson.CONFIDENCE_LEVELS:
         raise ValueError("distance_confidence must be 0.95 or 0.998")
-    pop, pop0, with_bands, observed, obs, missing = _counts(population, observed, observed_total)
+    pop, pop0, with_bands, observed, obs = _counts(population, observed, observed_total)
     if standard is None:
         if observed is None:
             raise ValueError("an internal standard needs counts by band")
@@ -315,7 +320,7 @@ def assess(
     t_obs, t_exp = np.where(known, obs, 0.0).sum(-1), np.where(known, expected, 0.0).sum(-1)
     totals = {"population": np.where(known, people, 0.0).sum(-1), "observed": t_obs, "expected": t_exp}
     totals.update({k: v for k, v in _ratio_limits(t_obs, t_exp).items() if k != "exact"})
-    band_obs, band_rate = _band_rates(pop, pop0, with_bands, observed, missing, shape[:-1])
+    band_obs, band_rate = _band_rates(observed, pop, shape[:-1])
     tables, groups = {}, {}
     for name, labels in (deprivation or {}).items():
         q = np.asarray(labels, dtype=float)

@@ -390,3 +390,21 @@ def test_allocation_conserves_totals(counts, weights):
     a = allocation.allocate(counts, weights, ["A", "B", "C"])
     assert a.counts.sum() + a.total_unallocated == pytest.approx(sum(counts.values()), rel=1e-9, abs=1e-9)
     assert (a.counts >= 0).all()
+
+
+def test_exact_limits_of_fractional_counts_from_postal_allocation():
+    # allocated counts are fractional: the table of whole counts must not round them
+    o = np.array([0.5, 2.0, 2.25, 9.999, 10.0])
+    low, high, exact = poisson.count_limits(o)
+    ref_low, ref_high = poisson.exact_limits(o[:4])
+    assert low[:4] == pytest.approx(ref_low, rel=1e-12) and high[:4] == pytest.approx(ref_high, rel=1e-12)
+    assert high[0] < high[2] < high[3] and exact.tolist() == [True] * 4 + [False]
+
+
+def test_internal_standard_leaves_out_areas_without_counts():
+    obs = np.array([[2.0, 15.0], [np.nan, np.nan], [1.0, 4.0]])
+    std = uptake.internal_standard(obs, POP)
+    assert std.band_rate.tolist() == pytest.approx([3 / 150, 19 / 150])  # area 1's 200 people left out
+    r = uptake.assess(POP, obs, threshold=0)
+    assert np.isnan(r.observed[1]) and r.expected[1] == pytest.approx(200 * 3 / 150)
+    assert r.totals["observed"] == 22.0 and r.totals["expected"] == pytest.approx(22.0)

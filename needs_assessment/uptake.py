@@ -356,7 +356,7 @@ def _value(v):
     """A plain JSON value: NaN -> None, numpy scalars -> Python."""
     if v is None:
         return None
-    if isinstance(v, np.generic):
+    if isinstance(v, np.generic | np.ndarray):  # numpy scalars and 0-d arrays
         v = v.item()
     if isinstance(v, float) and not np.isfinite(v):
         return None
@@ -400,6 +400,7 @@ def to_json(result: Uptake, ids: Sequence, names: Sequence[str], period: int | t
                 "population": _value(t.population[p][j]),
                 "observed": _value(t.observed[p][j]),
                 "expected": _value(t.expected[p][j]),
+                "rate_per_1000": _value(crude_rate_per_1000(t.observed[p][j], t.population[p][j])),
                 **{key: _value(getattr(t, key)[p][j]) for key in RATIO_FIELDS},
                 "suppressed": SUPPRESSION_REASONS[dep.suppression[p][j]],
             }

@@ -272,6 +272,7 @@ def test_sii_direction_most_deprived_first():
     assert s.sii == pytest.approx(1.0)  # ratios 0.6 .. 1.4 over ranks 0.1 .. 0.9
     out = uptake.to_json(r, list("abcde"), list("ABCDE"))
     assert [q["ratio"] for q in out["deprivation"]["econ"]] == pytest.approx([1.4, 1.2, 1.0, 0.8, 0.6])
+    assert [q["rate_per_1000"] for q in out["deprivation"]["econ"]] == pytest.approx([140, 120, 100, 80, 60])
     assert out["sii"]["econ"]["sii"] == pytest.approx(1.0)
 
 
@@ -310,7 +311,8 @@ def test_nothing_derived_from_a_suppressed_count_survives():
     # total (5: 54; quintiles 2 and 4 are empty zeros), else the grand total would give quintile 1 away
     q = {row["quintile"]: row for row in out["deprivation"]["econ"]}
     assert [q[k]["suppressed"] for k in (1, 2, 3, 4, 5)] == ["secondary", None, None, None, "secondary"]
-    assert q[1]["observed"] is None and q[1]["ratio"] is None and q[3]["observed"] == 90.0
+    assert q[1]["observed"] is None and q[1]["ratio"] is None and q[1]["rate_per_1000"] is None
+    assert q[3]["observed"] == 90.0 and q[3]["rate_per_1000"] == pytest.approx(90.0)
     assert out["sii"]["econ"] is None  # worked out from the hidden quintiles
     assert out["totals"]["observed"] == 184.0 and out["totals"]["suppressed"] is None
     # the arrays hold no trace either

@@ -154,7 +154,7 @@ def funnel_limits(expected: np.ndarray) -> FunnelLimits:
     events would not be significantly low (E below χ²(1 - p; 2) / 2, 3.69 at 95%). The upper limit
     at E is O / E for the O whose exact lower limit is E.
 
-    >>> f = funnel_limits(np.array([18.39035604, 100.0]))
+    >>> f = funnel_limits(np.array([18.39035604, 100.0]))  # 18.39: the exact upper 95% limit of 10 events
     >>> f.low95.round(5).tolist(), f.high95.round(4).tolist()
     ([0.54376, 0.80391], [1.5081, 1.2056])
     """

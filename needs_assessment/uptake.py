@@ -14,7 +14,8 @@ Decisions, stated once:
 * A band the reference has no events in has rate 0: it adds 0 to expected, and its observed events
   still count (as PHEindicatormethods does). A band with events but no population is an error.
 * A missing (NaN) band population counts as 0 people, like PHEindicatormethods' na.zero; a missing
-  band count counts as 0 events.
+  band count counts as 0 events. An internal standard is made of the areas that have both band
+  population and counts; areas without counts still get an expected count from it.
 * An area without any band population falls back to its total population (population_total) and
   the standard's crude rate: expected = total × crude rate, flagged standardised=False (the ratio
   then compares crude rates; it is not age-adjusted). Without a total either, expected is unknown.
@@ -52,7 +53,7 @@ import numpy as np
 from . import inequality, poisson
 from .disclosure import SUPPRESSION_REASONS, suppress_published
 
-DEFAULT_THRESHOLD = 10
+DEFAULT_THRESHOLD = 10  # hide 1-9 events; callers pass the assessment template's threshold where it has one
 
 SIGNIFICANCE = (None, "lower", "similar", "higher")  # index = code; 0 means not tested
 LOWER, SIMILAR, HIGHER = 1, 2, 3

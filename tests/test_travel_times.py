@@ -187,8 +187,9 @@ def test_read_file_not_utf8(tmp_path):
         (45, [1], [1200, 850, 0, 2210, 75, 0]),  # C at exactly 45 is reached: 4335
     ],
 )
-def test_unreached_population_at_30_and_45_minutes_to_the_person(threshold, assets, unreached):
-    tt = resolved(WIDE)
+@pytest.mark.parametrize("dense", [True, False])
+def test_unreached_population_at_30_and_45_minutes_to_the_person(threshold, assets, unreached, dense):
+    tt = resolved(WIDE, dense=dense)
     r = traveltime.reach_from_matrix(
         tt.minutes,
         POPULATION,

@@ -1,5 +1,5 @@
 """Readers of official place files (assetmap.formats): small files with the publishers' exact
-headers, written in tmp_path.
+headers, written in tmp_path, and the embedded Trafford place built from real files.
 
 Reference coordinates: the ONS Postcode Directory publishes AB1 0AA at easting 385386, northing
 801193 and lat 57.101474, long -2.242851; Statistics Canada Lambert (EPSG:3347) has its false
@@ -625,3 +625,53 @@ def test_an_option_the_reader_does_not_take_is_refused(tmp_path):
     path = write_csv(tmp_path / "sape.csv", SAPE_HEADER, [sape_row("E01006074", "Trafford 025A")])
     with pytest.raises(PlaceFileError, match="unexpected keyword argument 'bbox'"):
         read_place_file(path, bbox=(0, 0, 1, 1))
+
+
+# --- the embedded Trafford place -------------------------------------------------------------
+
+TRAFFORD = Path(__file__).resolve().parent.parent / "assets_data" / "trafford"
+
+
+def test_trafford_official_files_load_through_the_coalition_readers():
+    place = json.loads((TRAFFORD / "place.json").read_text())
+    files = place["files"]
+    boundaries = read_place_file(TRAFFORD / files["boundaries"])
+    assert (len(boundaries.areas), {a.level for a in boundaries.areas}) == (139, {"LSOA21"})
+    ids = {a.id for a in boundaries.areas}
+    population = read_place_file(TRAFFORD / files["population"])
+    assert (set(population.population), sum(population.population.values())) == (ids, 241_025)
+    assert all(sum(b.broad.values()) == b.total == sum(b.five_year.values()) for b in population.age_bands)
+    deprivation = read_place_file(TRAFFORD / files["deprivation"])
+    assert {v.area_id for v in deprivation.indices} == ids
+    assert sum(deprivation.population.values()) == 241_025
+    assert deprivation.summary() == "population 241,025, deprivation for 139, 11 in Core20"
+    postcodes = read_place_file(TRAFFORD / files["postcodes"])
+    assert len(postcodes.postcodes) == 11_264
+    assert {p.area_id for p in postcodes.postcodes} == ids
+    assert (place["country"], place["timezone"], place["holidays"], place["help_line"]["phone"]) == (
+        "GB",
+        "Europe/London",
+        "GB-ENG",
+        "",
+    )
+
+
+def test_trafford_assets_are_valid_import_rows_and_entrances_belong_to_parks():
+    from app.demo import _read_csv
+    from app.importers import validate_asset
+
+    categories = _read_csv(TRAFFORD.parent / "categories.csv")
+    rows = _read_csv(TRAFFORD / "assets.csv")
+    problems = [(r["external_id"], check.errors) for r in rows if (check := validate_asset(r, categories)).errors]
+    assert problems == []
+    assert len({r["external_id"] for r in rows}) == len(rows) == 399
+    counts = {}
+    for r in rows:
+        counts[r["category"]] = counts.get(r["category"], 0) + 1
+    assert counts == {"health": 135, "social_services": 58, "culture": 13, "food": 7, "early_years": 2, "parks": 184}
+    old = [r for r in rows if r["last_seen"] < "2020"]
+    assert old and all("Old record" in r["notes"] for r in old)
+    assert all(r["location_precision"] == "postal_code" for r in rows if r["subcategory"] in ("GP practice", "dentist"))
+    parks = {r["external_id"] for r in rows if r["category"] == "parks"}
+    entrances = _read_csv(TRAFFORD / "park_entrances.csv")
+    assert entrances and {e["park_external_id"] for e in entrances} <= parks

@@ -648,6 +648,9 @@ def test_trafford_official_files_load_through_the_coalition_readers():
     postcodes = read_place_file(TRAFFORD / files["postcodes"])
     assert len(postcodes.postcodes) == 11_264
     assert {p.area_id for p in postcodes.postcodes} == ids
+    assert place_files.summarise_place([boundaries, population, deprivation, postcodes]) == (
+        "139 areas, population 241,025, deprivation for 139 (11 in Core20), age bands for 139, 11,264 postcodes"
+    )
     assert (place["country"], place["timezone"], place["holidays"], place["help_line"]["phone"]) == (
         "GB",
         "Europe/London",

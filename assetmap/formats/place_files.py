@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import area_boundaries, census_profile, deprivation, population, postcodes
-from .place_records import PlaceData, PlaceFileError, first_row
+from .place_records import PlaceData, PlaceFileError, Postcode, first_row
 
 KINDS = {
     "statcan_da_boundaries": "Statistics Canada dissemination area boundaries (DAUID, LANDAREA; shapefile or zip)",
@@ -124,3 +124,34 @@ def read_place_file(path: str | Path, **options) -> PlaceData:
     except TypeError as exc:
         raise PlaceFileError(f"{path.name} ({KINDS[kind]}): {exc}") from None
     return reader(path, **options)
+
+
+def summarise_place(parts: list[PlaceData]) -> str:
+    """What a set of files gives one place, counted over its areas when a boundary file is among them.
+
+    "139 areas, population 241,025, deprivation for 139 (11 in Core20), age bands for 139,
+    11,264 postcodes": population comes from the first file that gives it (a population table
+    before a deprivation file's denominators, if listed first).
+    """
+    area_ids = {a.id for part in parts for a in part.areas}
+    inside = (lambda area_id: area_id in area_ids) if area_ids else (lambda area_id: True)
+    population = next((part.population for part in parts if part.population), {})
+    indexed = {v.area_id for part in parts for v in part.indices if inside(v.area_id)}
+    core20 = {v.area_id for part in parts for v in part.indices if v.core20 and inside(v.area_id)}
+    banded = {b.area_id for part in parts for b in part.age_bands if inside(b.area_id)}
+    postcodes: list[Postcode] = [p for part in parts for p in part.postcodes if p.area_id is None or inside(p.area_id)]
+    out = []
+    if area_ids:
+        out.append(f"{len(area_ids):,} areas")
+    if population:
+        out.append(f"population {sum(n for a, n in population.items() if inside(a)):,}")
+    if indexed:
+        out.append(f"deprivation for {len(indexed):,}" + (f" ({len(core20):,} in Core20)" if core20 else ""))
+    if banded:
+        out.append(f"age bands for {len(banded):,}")
+    if postcodes:
+        out.append(f"{len(postcodes):,} postcodes")
+    missing = area_ids - indexed if indexed else set()
+    if missing:
+        out.append(f"no deprivation values for {len(missing):,} areas")
+    return ", ".join(out) or "nothing found"

@@ -158,8 +158,14 @@ def normalise_website(url: str) -> str:
 
 
 def is_confidential(row: dict) -> bool:
-    """True when the source marks the row's location as one that must not be pinned."""
+    """True when the source marks the row's location as one that must not be pinned, or the row is a
+    shelter: the project treats every shelter as a confidential site (the brief: "never let a
+    confidential site (shelters) be located"), whatever its source says."""
     text = " ".join(row.get(k, "") for k in ("notes", "address", "name")).lower()
+    if row.get("category") in ("social_service", "social_services") and "shelter" in (
+        f"{row.get('name', '')} {row.get('subcategory', '')}".lower()
+    ):
+        return True
     return any(marker in text for marker in CONFIDENTIAL_MARKERS)
 
 
@@ -178,6 +184,8 @@ def split_address(address: str) -> tuple[str, str, str]:
     address = address.strip()
     if not address:
         return "", "", ""
+    if address.startswith("(") and address.endswith(")"):
+        return "", "", address  # a remark such as "(street address not found)": no address, kept in notes
     po = PO_BOX_RE.search(address)
     if "(mailing" in address.lower() or (po and po.start() == 0) or "mailing p.o. box" in address.lower():
         return address, "mailing", ""
@@ -240,7 +248,8 @@ def page_assets(src: Path, excluded: list[str]) -> list[dict]:
                 lat = lon = ""
             address, address_kind, moved = split_address(row.get("address", ""))
             if moved:
-                notes = join_notes(notes, f"Mailing: {moved} (moved from the source address field).")
+                label = "Address field" if moved.startswith("(") else "Mailing"
+                notes = join_notes(notes, f"{label}: {moved} (moved from the source address field).")
             if confidential and (
                 address_kind == "street"
                 or precision not in ("community", "municipality", "none")

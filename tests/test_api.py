@@ -40,23 +40,26 @@ def test_categories_payload(client):
         "threshold_urban_m": 1609.0,
         "threshold_rural_m": 16093.0,
         "threshold_basis": "USDA Food Access Research Atlas: 1 mile urban, 10 miles rural.",
-        "asset_count": 15,
+        "asset_count": 23,
     }
 
 
 def test_bbox_and_category_filter_exact(client):
-    # Downtown Bracebridge, food only: two postal-code points and one town point.
+    # Downtown Bracebridge, food only: a point known to be off (Manna's PO-box postal point) and town points.
     feats = features(client.get("/api/assets?bbox=-79.35,45.0,-79.28,45.06&category=food"))
     assert [(f["properties"]["name"], f["geometry"]["coordinates"]) for f in feats] == [
+        ("Bracebridge community fridges (planned, 2)", [-79.3163, 45.0334]),
+        ("Bracebridge Out of the Cold (free weekly community meal)", [-79.3163, 45.0334]),
         ("Manna Food Bank", [-79.31, 45.046]),
         ("The Salvation Army South Muskoka (Bracebridge food bank)", [-79.3163, 45.0334]),
     ]
-    assert feats[0] == {
+    manna = feats[2]
+    assert manna == {
         "type": "Feature",
-        "id": feats[0]["id"],
+        "id": manna["id"],
         "geometry": {"type": "Point", "coordinates": [-79.31, 45.046]},
         "properties": {
-            "id": feats[0]["id"],
+            "id": manna["id"],
             "name": "Manna Food Bank",
             "category": "food",
             "location_precision": "unreliable",  # a PO box's postal code, not the premises
@@ -66,7 +69,7 @@ def test_bbox_and_category_filter_exact(client):
             "precise": False,
         },
     }
-    assert feats[1]["properties"]["precise"] is False
+    assert feats[3]["properties"]["precise"] is False
 
 
 def test_bbox_never_returns_confidential_sites(client, db):
@@ -86,9 +89,9 @@ def test_bbox_never_returns_confidential_sites(client, db):
 
 def test_full_list_includes_unmapped_without_geometry(client):
     feats = features(client.get("/api/assets"))
-    assert len(feats) == 141
+    assert len(feats) == 149
     unmapped = features(client.get("/api/assets?mapped=0"))
-    assert len(unmapped) == 15 + 3
+    assert len(unmapped) == 16 + 4  # no location, and the four confidential sites
     assert all(f["geometry"] is None for f in unmapped)
     shelter = next(f for f in unmapped if f["properties"]["name"].startswith("Chrysalis"))
     assert shelter["properties"]["confidential"] is True

@@ -17,12 +17,12 @@ def test_init_db_and_load_demo_twice(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
         "Loaded 9 categories, 107 dissemination areas, 12 municipalities; "
-        "assets: 141 added, 0 updated, 0 unchanged, 0 rejected; example needs assessment: /assessments/1."
+        "assets: 149 added, 0 updated, 0 unchanged, 0 rejected; example needs assessment: /assessments/1."
     )
     result = runner.invoke(args=["load-demo"])
-    assert "assets: 0 added, 0 updated, 141 unchanged, 0 rejected;" in result.output
+    assert "assets: 0 added, 0 updated, 149 unchanged, 0 rejected;" in result.output
     db = open_database(tmp_path / "cli.db")
-    assert db["assets"].count == 141
+    assert db["assets"].count == 149
     assert db["assessments"].count == 1  # the example assessment is not duplicated
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

@@ -49,7 +49,7 @@ def test_validation_messages_next_to_fields(as_role, db):
         and 'aria-invalid="true" aria-describedby="e-website"' in html
     )
     assert 'value="not a url"' in html  # what was typed is kept
-    assert db["assets"].count == 141
+    assert db["assets"].count == 149
 
 
 def test_add_by_postal_code_geocodes_and_records_history(as_role, db):
@@ -95,9 +95,9 @@ def test_duplicate_warning_then_confirm(as_role, db):
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     assert "This may already be in the inventory" in html and "The Salvation Army Gravenhurst</a>" in html
-    assert db["assets"].count == 141
+    assert db["assets"].count == 149
     resp = client.post("/assets/new", data={**data, "confirm_new": "1"})
-    assert resp.status_code == 302 and db["assets"].count == 142
+    assert resp.status_code == 302 and db["assets"].count == 150
 
 
 def test_verified_today_and_stale_view(as_role, db):

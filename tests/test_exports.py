@@ -80,27 +80,29 @@ def test_asset_csv_neutralises_and_reimports_unchanged(empty_db, tmp_path, app):
 
 def test_demo_csv_round_trip_and_filters(client, db, empty_db, tmp_path):
     rows = rows_of(client.get("/api/assets.csv"))
-    assert len(rows) == 141
+    assert len(rows) == 149
     food = rows_of(client.get("/api/assets.csv?category=food"))
-    assert len(food) == 15 and {r["category"] for r in food} == {"food"}
+    assert len(food) == 23 and {r["category"] for r in food} == {"food"}
     bbox = rows_of(client.get("/api/assets.csv?bbox=-79.35,45.0,-79.28,45.06&category=food"))
     assert [r["name"] for r in bbox] == [
+        "Bracebridge community fridges (planned, 2)",
+        "Bracebridge Out of the Cold (free weekly community meal)",
         "Manna Food Bank",
         "The Salvation Army South Muskoka (Bracebridge food bank)",
     ]
     unmapped = rows_of(client.get("/api/assets.csv?mapped=0"))
-    assert len(unmapped) == 15 + 3  # no location, and the three confidential sites
+    assert len(unmapped) == 16 + 4  # no location, and the three confidential sites
     assert rows_of(client.get("/api/assets.csv?q=zzzzqqq")) == []
     assert client.get("/api/assets.csv?category=bakeries").status_code == 400
     # Confidential rows: no place details.
     secret = [r for r in rows if r["confidential"] == "1"]
-    assert len(secret) == 3
+    assert len(secret) == 4
     assert all((r["address"], r["postal_code"], r["latitude"], r["notes"]) == ("", "", "", "") for r in secret)
     # Re-import into an empty database gives the same public fields.
     path = tmp_path / "assets.csv"
     path.write_text(client.get("/api/assets.csv").get_data(as_text=True))
     report = import_assets(empty_db, path)
-    assert (report.inserted, report.errors) == (141, [])
+    assert (report.inserted, report.errors) == (149, [])
     from assetmap.formats.hsds.values import same_value
     from assetmap.privacy import public_asset
 

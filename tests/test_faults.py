@@ -68,7 +68,7 @@ def test_kill_during_bulk_import_then_resume(editor_db, tmp_path):
     saved = db.execute("SELECT COUNT(*) FROM assets WHERE name LIKE 'Crash bench %'").fetchone()[0]
     assert job["status"] == "interrupted"  # its process is gone
     assert saved == job["done"] and saved % jobs.BATCH == 0  # whole batches only, matching the recorded progress
-    assert db.execute("SELECT COUNT(*) FROM assets WHERE id <= 141").fetchone()[0] == 141  # nothing earlier lost
+    assert db.execute("SELECT COUNT(*) FROM assets WHERE id <= 149").fetchone()[0] == 149  # nothing earlier lost
     history = db.execute(
         "SELECT COUNT(*) FROM asset_history h JOIN assets a ON a.id = h.asset_id WHERE a.name LIKE 'Crash bench %'"
     ).fetchone()[0]

@@ -110,7 +110,7 @@ def test_order_distances_communities_then_confidential(client):
         ("Township of Muskoka Lakes Municipal Office", "community", None, "in Port Carling"),
         ("District of Muskoka - Huntsville Community Services office", "community", None, "in Huntsville"),
         ("Wahta Mohawks Administration Office", "distance", 33489, "about 33 km, straight line"),
-        ("Township of Lake of Bays Municipal Office", "community", None, "in Dwight"),
+        ("Township of Lake of Bays Municipal Office", "distance", 39073, "about 39 km, straight line"),
         ("Township of Georgian Bay Municipal Office", "distance", 42108, "about 42 km, straight line"),
         ("Moose Deer Point First Nation Administration", "distance", 57090, "about 57 km, straight line"),
         (
@@ -131,6 +131,7 @@ def test_order_distances_communities_then_confidential(client):
             None,
             "location confidential: contact them by phone",
         ),
+        ("The Table Men's Shelter (Huntsville)", "confidential", None, "location confidential: contact them by phone"),
     ]
     # distances are geodesic metres: an independent implementation (geopy) agrees within 1 m
     for r in doc["results"]:
@@ -138,7 +139,7 @@ def test_order_distances_communities_then_confidential(client):
             assert r["distance_m"] == pytest.approx(
                 geodesic((45.046, -79.31), (r["latitude"], r["longitude"])).m, abs=1
             )
-    assert doc["count"] == 14 and doc["more"] is False
+    assert doc["count"] == 15 and doc["more"] is False
 
 
 def test_imprecise_and_confidential_results_carry_no_false_location(client):
@@ -151,15 +152,21 @@ def test_imprecise_and_confidential_results_carry_no_false_location(client):
         assert {"address", "postal_code", "latitude", "longitude", "location_precision"} <= set(shown)
         assert set(shown.values()) == {None}
         assert (r["place"], r["distance_m"], r["directions_url"]) == (None, None, None)
-    assert results[-1]["phone"] == "705-645-4461; toll-free 1-800-461-1740"  # contact details stay
+    interval = next(r for r in results if r["name"].startswith("Muskoka Interval House"))
+    assert interval["phone"] == "705-645-4461; toll-free 1-800-461-1740"  # contact details stay
 
 
 def test_unlocated_supports_come_after_located_ones(client):
-    results = search(client, "near=Bracebridge&category=food")["results"]
-    assert [r["location"] for r in results][-1] == "unknown"
-    assert results[-1]["name"] == "Canadian Red Cross Meals on Wheels (South Muskoka)"
-    assert results[-1]["place_text"] == "location not known (Bracebridge, Gravenhurst)"
-    assert all(r["location"] in ("distance", "community") for r in results[:-1])
+    results = search(client, "near=Bracebridge&category=food&limit=100")["results"]
+    assert [(r["name"], r["place_text"]) for r in results if r["location"] == "unknown"] == [
+        ("Canadian Red Cross Meals on Wheels (South Muskoka)", "location not known (Bracebridge, Gravenhurst)"),
+        (
+            "Food4Kids Muskoka (weekend food bags for school children)",
+            "location not known (Schools across Muskoka (started in Huntsville, Sept 2023))",
+        ),
+    ]
+    assert all(r["location"] in ("distance", "community") for r in results[:-2])
+    assert [r["location"] for r in results[-2:]] == ["unknown", "unknown"]
 
 
 def test_limit_and_more(client):
@@ -400,10 +407,10 @@ def test_finder_page_renders_results_without_javascript(client):
     resp = client.get("/finder?near=P1L+1T8&category=social_services")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert '<h2 id="results-heading">14 supports near P1L 1T8, Bracebridge</h2>' in html
+    assert '<h2 id="results-heading">15 supports near P1L 1T8, Bracebridge</h2>' in html
     assert "about 1 km, straight line" in html and "in Bracebridge (downtown)" in html
     assert '<a href="tel:7056452100">705-645-2100 (general)' in html
-    assert html.count("location confidential: contact them by phone") == 3
+    assert html.count("location confidential: contact them by phone") == 4
     assert 'name="ids" value="88" form="select-form"' in html
     assert '<span class="unknown">not known</span>' in html
     assert 'href="https://www.openstreetmap.org/directions?route=45.04600%2C-79.31000%3B45.0536%2C-79.3004"' in html
@@ -425,7 +432,7 @@ def test_french_pages_and_language_choice(client):
     resp = client.get("/finder?near=P1L+1T8&category=social_services&lang=fr")
     html = resp.get_data(as_text=True)
     assert '<html lang="fr">' in html
-    assert "14 ressources près de P1L 1T8, Bracebridge" in html
+    assert "15 ressources près de P1L 1T8, Bracebridge" in html
     assert "environ 1 km, à vol d’oiseau" in html and "à Bracebridge (downtown)" in html
     assert "Services sociaux" in html and "inconnu" in html
     assert "lang=fr; Expires=" in resp.headers["Set-Cookie"]

@@ -42,24 +42,24 @@ def assets_by_external_id(db) -> dict[str, dict]:
 
 def test_demo_export_is_valid_hsds(db, tmp_path):
     report = hsds_io.export_hsds(db, tmp_path / "out")
-    assert (report.assets, report.services) == (141, 141)
+    assert (report.assets, report.services) == (149, 149)
     assert report.files[0] == "datapackage.json" and report.files[-1] == "services.json"
     assert len(report.files) == 2 + len(hsds_schema.resources())
     assert hsds_schema.validate_package(tmp_path / "out") == []
     documents = json.loads((tmp_path / "out" / "services.json").read_text())
-    assert len(documents) == 141
+    assert len(documents) == 149
     assert [d["name"] for d in documents if hsds_schema.errors("service", d)] == []
     tables = read_tables(tmp_path / "out")
     assert {k: len(v) for k, v in tables.items() if v} == {
-        "organization": 141,
-        "service": 141,
-        "attribute": 1462,  # confidential sites carry no community, municipality, source page or external id
-        "service_at_location": 141,
-        "location": 141,
-        "phone": 53,
-        "address": 38,
-        "schedule": 33,  # two hours derived from hours_text by the finder become weekly rules
-        "taxonomy_term": 27,  # assetmap_field opening_hours (24/7 has no HSDS weekly form)
+        "organization": 149,
+        "service": 149,
+        "attribute": 1726,  # confidential sites carry no community, municipality, source page or external id
+        "service_at_location": 149,
+        "location": 149,
+        "phone": 65,
+        "address": 36,  # an address object needs a postal code (HSDS asks for the province)
+        "schedule": 54,  # two hours derived from hours_text by the finder become weekly rules
+        "taxonomy_term": 32,  # assetmap_field opening_hours (24/7 has no HSDS weekly form)
         "taxonomy": 3,
     }
 
@@ -111,6 +111,7 @@ def test_export_of_one_asset_exact(db, tmp_path):
         ("abcd_asset_type", "natural"): ("service", None),
         ("assetmap_field", "external_id"): ("service_at_location", key),
         ("assetmap_field", "subcategory"): ("service", park["subcategory"]),
+        ("assetmap_field", "address_kind"): ("location", "street"),
         ("assetmap_field", "source"): ("service", park["source"]),
         ("assetmap_field", "source_url"): ("service", park["source_url"]),
         ("assetmap_field", "notes"): ("service", park["notes"]),
@@ -121,13 +122,16 @@ def test_export_of_one_asset_exact(db, tmp_path):
 
 
 def test_confidential_sites_leave_without_address_point_or_notes(db, tmp_path):
+    db.execute("UPDATE assets SET address = '12 Hidden Lane' WHERE id = 91")  # editors may know it
     hsds_io.export_hsds(db, tmp_path / "out")
     secret = list(db.query("SELECT * FROM assets WHERE confidential = 1"))
-    assert len(secret) == 3
+    assert len(secret) == 4
     text = "".join(p.read_text() for p in (tmp_path / "out").iterdir())
+    assert [row["address"] for row in secret if row["address"]] == ["12 Hidden Lane"]
     for row in secret:
-        assert row["address"] and row["address"] not in text
         assert row["notes"] and row["notes"] not in text
+        if row["address"]:
+            assert row["address"] not in text
         if row["postal_code"]:
             assert row["postal_code"] not in text
     documents = {d["name"]: d for d in json.loads((tmp_path / "out" / "services.json").read_text())}
@@ -183,7 +187,7 @@ def test_demo_round_trip_is_exact(db, empty_db, tmp_path, what):
                 if p.suffix == ".csv" or p.name == "datapackage.json":
                     zf.write(p, f"export/{p.name}")
     report = hsds_io.import_hsds(empty_db, path)
-    assert (report.inserted, report.errors, report.skipped, report.unmapped_terms) == (141, [], [], {})
+    assert (report.inserted, report.errors, report.skipped, report.unmapped_terms) == (149, [], [], {})
     before, after = assets_by_external_id(db), assets_by_external_id(empty_db)
     assert set(before) == set(after)
     differences = [
@@ -196,7 +200,7 @@ def test_demo_round_trip_is_exact(db, empty_db, tmp_path, what):
     assert differences == []
     # Confidential sites come back without a point, address, postal code or notes, and still confidential.
     secret = [r for r in after.values() if r["confidential"]]
-    assert len(secret) == 3
+    assert len(secret) == 4
     for row in secret:
         assert (row["latitude"], row["longitude"], row["address"], row["postal_code"], row["notes"]) == (
             None,
@@ -207,7 +211,7 @@ def test_demo_round_trip_is_exact(db, empty_db, tmp_path, what):
         )
         assert row["location_precision"] == "none"
     again = hsds_io.import_hsds(empty_db, path)
-    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 141)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 149)
 
 
 def test_abcd_types_and_informal_groups_round_trip(db, empty_db, tmp_path):
@@ -621,7 +625,7 @@ def test_opening_hours_round_trip_through_hsds(empty_db, tmp_path):
 def test_cli_export_and_import(runner, tmp_path, app):
     result = runner.invoke(args=["export-hsds", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == f"{tmp_path / 'out'}: 141 assets as 141 HSDS services, 23 files."
+    assert result.output.strip() == f"{tmp_path / 'out'}: 149 assets as 149 HSDS services, 23 files."
     pkg = write_hand_made(tmp_path / "pkg")
     result = runner.invoke(args=["import-hsds", str(pkg)])
     assert result.exit_code == 0, result.output

@@ -35,7 +35,7 @@ def test_services_pages(client):
     first = get(client, "/hsds/services?per_page=50")
     assert list(first) == PAGE_KEYS
     assert {k: first[k] for k in PAGE_KEYS[:-1]} == {
-        "total_items": 141,
+        "total_items": 149,
         "total_pages": 3,
         "page_number": 1,
         "size": 50,
@@ -44,11 +44,11 @@ def test_services_pages(client):
         "empty": False,
     }
     last = get(client, "/hsds/services?per_page=50&page=3")
-    assert (last["size"], last["first_page"], last["last_page"], last["empty"]) == (41, False, True, False)
+    assert (last["size"], last["first_page"], last["last_page"], last["empty"]) == (49, False, True, False)
     beyond = get(client, "/hsds/services?per_page=50&page=4")
     assert (beyond["size"], beyond["empty"], beyond["contents"]) == (0, True, [])
     ids = [s["id"] for p in (1, 2, 3) for s in get(client, f"/hsds/services?per_page=50&page={p}")["contents"]]
-    assert len(set(ids)) == 141
+    assert len(set(ids)) == 149
     for item in first["contents"]:
         assert hsds_schema.errors("service", item) == []
         assert set(item["organization"]) <= {"id", "name", "description"}
@@ -74,18 +74,18 @@ def test_search_taxonomy_and_organization_filters(client):
     assert len(terms) == 9 + 7
     assert terms[("assetmap_category", "food")] == uid("taxonomy_term", "assetmap_category", "food")
     food = get(client, f"/hsds/services?taxonomy_term_id={terms[('assetmap_category', 'food')]}&per_page=200")
-    assert food["total_items"] == 15
+    assert food["total_items"] == 23
     associations = get(client, f"/hsds/services?taxonomy_term_id={terms[('abcd_asset_type', 'associations')]}")
     assert associations["total_items"] == 21
     institutions = get(client, f"/hsds/services?taxonomy_term_id={terms[('abcd_asset_type', 'institutions')]}")
-    assert institutions["total_items"] == 15 + 13 + 11 + 17 + 4  # food, transport, health, social, early years
+    assert institutions["total_items"] == 23 + 13 + 14 + 15 + 4  # food, transport, health, social, early years
     unknown = get(client, f"/hsds/services?taxonomy_term_id={uid('x')}")
     assert unknown["total_items"] == 0
     one = get(client, "/hsds/services?per_page=1")["contents"][0]
     by_org = get(client, f"/hsds/services?organization_id={one['organization_id']}")
     assert [s["id"] for s in by_org["contents"]] == [one["id"]]
     orgs = get(client, "/hsds/organizations?per_page=5")
-    assert orgs["total_items"] == 141
+    assert orgs["total_items"] == 149
     org = get(client, f"/hsds/organizations/{one['organization_id']}")
     assert org["services"] == [{"id": one["id"], "name": one["name"]}]
     assert hsds_schema.errors("organization", org) == []
@@ -165,7 +165,7 @@ def test_ndjson_streams_every_service(client):
     resp = client.get("/hsds/services?format=ndjson")
     assert resp.status_code == 200 and resp.mimetype == "application/x-ndjson"
     lines = resp.get_data(as_text=True).splitlines()
-    assert len(lines) == 141
+    assert len(lines) == 149
     assert all(hsds_schema.errors("service", json.loads(line)) == [] for line in lines)
 
 

@@ -123,7 +123,7 @@ def test_reimport_same_file_creates_no_duplicates(as_role, db):
         r = wait_done(db, job_id)["result"]
         counts.append((r["inserted"], r["updated"], r["unchanged"]))
     assert counts == [(2, 0, 0), (0, 0, 2)]
-    assert db["assets"].count == 143
+    assert db["assets"].count == 151
 
 
 def test_xlsx_and_geojson_uploads(as_role, db, tmp_path):

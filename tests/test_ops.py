@@ -24,7 +24,7 @@ def test_healthz(client):
     resp = client.get("/healthz")
     assert resp.status_code == 200
     body = resp.get_json()
-    assert (body["status"], body["database"], body["active_assets"]) == ("ok", "ok", 141)
+    assert (body["status"], body["database"], body["active_assets"]) == ("ok", "ok", 149)
 
 
 def test_healthz_reports_a_broken_database(tmp_path):
@@ -126,8 +126,8 @@ def test_backup_while_writing_is_consistent(db_path, tmp_path):
     writers = copy.execute("SELECT COUNT(*) FROM assets WHERE name LIKE 'Writer %'").fetchone()[0]
     creates = copy.execute("SELECT COUNT(*) FROM asset_history WHERE action = 'create'").fetchone()[0]
     copy.close()
-    assert n_assets == 141 + writers and creates == writers  # each asset with its history row: a snapshot
-    assert n_history == 141 + writers
+    assert n_assets == 149 + writers and creates == writers  # each asset with its history row: a snapshot
+    assert n_history == 149 + writers
 
 
 def test_backup_keep_prunes_older_copies(db_path, tmp_path):
@@ -156,7 +156,7 @@ def test_restore_checks_before_replacing(db_path, tmp_path):
         assert reason in backup.integrity(bad)
     assert db["assets"].count == 100  # untouched
     safety = backup.restore(good, db_path, tmp_path / "safety")
-    assert db["assets"].count == 141  # the open connection sees the restored data
+    assert db["assets"].count == 149  # the open connection sees the restored data
     assert sqlite3.connect(safety).execute("SELECT COUNT(*) FROM assets").fetchone()[0] == 100
     db.close()
 

@@ -61,6 +61,6 @@ def test_category_text_is_escaped_in_page_and_config(client, db):
 def test_sources_page_lists_every_asset_with_safe_links(client, db):
     db["assets"].update(1, {"source_url": "javascript:alert(1)"})
     html = client.get("/sources").get_data(as_text=True)
-    assert "Community assets (141)" in html
+    assert "Community assets (149)" in html
     assert "javascript:alert(1)" not in html
     assert 'href="https://www.statcan.gc.ca/en/lode/databases/odcaf"' in html

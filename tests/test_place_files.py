@@ -660,11 +660,14 @@ def test_trafford_official_files_load_through_the_coalition_readers():
 
 
 def test_trafford_assets_are_valid_import_rows_and_entrances_belong_to_parks():
-    from app.demo import _read_csv
-    from app.importers import validate_asset
+    import csv
 
-    categories = _read_csv(TRAFFORD.parent / "categories.csv")
-    rows = _read_csv(TRAFFORD / "assets.csv")
+    from assetmap.validation import validate_asset
+    from assetmap.vocab.categories import default_categories
+
+    categories = default_categories()
+    with (TRAFFORD / "assets.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     problems = [(r["external_id"], check.errors) for r in rows if (check := validate_asset(r, categories)).errors]
     assert problems == []
     assert len({r["external_id"] for r in rows}) == len(rows) == 399
@@ -676,5 +679,6 @@ def test_trafford_assets_are_valid_import_rows_and_entrances_belong_to_parks():
     assert old and all("Old record" in r["notes"] for r in old)
     assert all(r["location_precision"] == "postal_code" for r in rows if r["subcategory"] in ("GP practice", "dentist"))
     parks = {r["external_id"] for r in rows if r["category"] == "parks"}
-    entrances = _read_csv(TRAFFORD / "park_entrances.csv")
+    with (TRAFFORD / "park_entrances.csv").open(newline="", encoding="utf-8") as fh:
+        entrances = list(csv.DictReader(fh))
     assert entrances and {e["park_external_id"] for e in entrances} <= parks

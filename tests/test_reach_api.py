@@ -28,7 +28,7 @@ def test_reach_payload_fields_and_totals(client, db):
     total = db.execute("SELECT COUNT(*) FROM assets WHERE category = 'food'").fetchone()[0]
     assert r["assets_used"] == precise
     assert r["excluded_assets"] == total - precise == sum(r["excluded_by_precision"].values())
-    assert r["excluded_by_precision"]["community"] == 9
+    assert r["excluded_by_precision"]["community"] == 10
     assert "include_imprecise=1" in r["excluded_reason"]
     assert r["distance_method"] == "estimated: straight line x circuity, not routed"
 
@@ -36,8 +36,8 @@ def test_reach_payload_fields_and_totals(client, db):
 def test_include_imprecise_switch(client):
     strict = reach(client, category="food")
     loose = reach(client, category="food", include_imprecise=1)
-    assert loose["assets_used"] == strict["assets_used"] + strict["excluded_assets"] - 1  # one has no point at all
-    assert loose["excluded_by_precision"] == {"none": 1}
+    assert loose["assets_used"] == strict["assets_used"] + strict["excluded_assets"] - 2  # two have no point at all
+    assert loose["excluded_by_precision"] == {"none": 2}
     assert loose["unreached_population"] < strict["unreached_population"]
 
 
@@ -145,7 +145,7 @@ def test_scenario_add_and_remove(client, db):
         s["areas"][0]["id"] == base["areas"][0]["id"]
         and s["areas"][0]["unreached_after"] < s["areas"][0]["unreached_before"]
     )
-    assert db["assets"].count == 141  # nothing saved
+    assert db["assets"].count == 149  # nothing saved
     # removing every used food asset leaves everyone unreached
     used = [a["id"] for a in base["assets"]]
     confidential_used = base["assets_used"] - len(used)

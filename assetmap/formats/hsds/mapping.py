@@ -22,19 +22,13 @@ from assetmap.formats.hsds.parse import parse_unit
 from assetmap.formats.hsds.terms import ROUND_TRIP_FIELDS, Context, attribute, field_term
 from assetmap.formats.hsds.unit import asset_extra, structured_unit, unit_ids
 from assetmap.formats.hsds.values import same_value
+from assetmap import fields
 from assetmap.privacy import public_asset
 from assetmap.vocab import abcd
 
-# Field attributes that describe the place are linked to the location when there is one.
-LOCATION_FIELDS = {
-    "address",
-    "community",
-    "municipality",
-    "postal_code",
-    "accessibility",
-    "location_precision",
-    "precision_source",
-}
+# Field attributes that describe the place are linked to the location when there is one: the
+# registry's locating fields (assetmap.fields), and accessibility.
+LOCATION_FIELDS = (set(fields.LOCATING) - {"external_id", "source_url", "notes"}) | {"accessibility"}
 
 
 def _text(value) -> str:

@@ -136,7 +136,7 @@ def structured_unit(asset: dict, ctx: Context, ids: dict[str, str]) -> dict:
                 "state_province": region[0],
                 "postal_code": asset["postal_code"],
                 "country": region[1],
-                "address_type": "physical",
+                "address_type": "postal" if asset.get("address_kind") == "mailing" else "physical",
             }
             if asset.get("municipality"):
                 address["region"] = asset["municipality"]

@@ -29,9 +29,9 @@ def test_map_loads_offline_with_layers(page, live_server):
     page.goto(live_server.url + "/")
     wait_for_map(page)
     assert page.locator("path.am-outline").count() == 12
-    # 126 assets have a public point; all are in the initial view (markers plus clustered counts).
+    # 133 assets have a point, 4 of them confidential (never mapped); all are in the initial view.
     state = page.evaluate(VISIBLE_BY_CATEGORY)
-    assert sum(state["counts"].values()) + state["clustered"] == 126 - 3
+    assert sum(state["counts"].values()) + state["clustered"] == 133 - 4
     legend = page.locator("#area-legend").inner_text()
     assert "Population density (people per km²)" in legend and "no data" in legend
     assert page.locator("text=Area shapes are approximate.").count() == 1
@@ -49,8 +49,8 @@ def test_toggle_category_and_shade_by_deprivation(page, live_server):
     page.uncheck("#layer-cat-parks")
     after = page.evaluate(VISIBLE_BY_CATEGORY)
     assert "cat-parks" not in after["counts"]
-    # 24 parks, of which 18 have a public point (6 have no known location)
-    assert sum(after["counts"].values()) + after["clustered"] == total_before - 18
+    # 24 parks, of which 19 have a public point (5 have no known location)
+    assert sum(after["counts"].values()) + after["clustered"] == total_before - 19
     page.check("#layer-cat-parks")
     again = page.evaluate(VISIBLE_BY_CATEGORY)
     assert sum(again["counts"].values()) + again["clustered"] == total_before
@@ -90,7 +90,8 @@ def test_approximate_marker_is_hollow_and_says_so(page, live_server):
     assert "hollow" in marker.locator(".pin").get_attribute("class")
     marker.dispatch_event("click")
     page.locator(".leaflet-popup-content h2").wait_for()
-    assert "approximate: town centre, not the site" in page.locator(".leaflet-popup-content").inner_text()
+    text = page.locator(".leaflet-popup-content").inner_text()
+    assert "approximate: rural postal code point, can be 20–40 km off" in text
 
 
 def test_confidential_sites_listed_not_mapped(page, live_server):

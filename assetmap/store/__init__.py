@@ -4,7 +4,7 @@ Callers use this facade (`from assetmap import store; store.get_asset(db, 1)`); 
 behind it are split by what they keep: db (connections, the transaction rule, data version),
 schema/schema_features/derived (tables, migrations, what the field registry derives), categories,
 assets (reading), edits (changing, with history), areas, suggestions, jobs, users, assessments,
-backup (whole-file copies).
+uptake (service use, population by age band), backup (whole-file copies).
 """
 
 from assetmap.store.areas import (
@@ -87,5 +87,14 @@ from assetmap.store.search import finder_index_rows, text_matches
 from assetmap.store.suggestions import add_suggestion, get_suggestion, list_suggestions
 from assetmap.store.suggestions import count_pending as count_pending_suggestions
 from assetmap.store.suggestions import decide as decide_suggestion
+from assetmap.store.uptake import (
+    get_service_use,
+    list_service_uses,
+    population_bands,
+    population_bands_info,
+    replace_population_bands,
+    replace_service_use,
+    service_use_counts,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

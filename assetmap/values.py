@@ -242,3 +242,14 @@ def parse_count(raw, name: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise InvalidParameter(f"{name} must be zero or more, not {str(raw)[:40]!r}")
     return value
+
+
+def parse_date(raw: str | None, name: str) -> str | None:
+    """An ISO date YYYY-MM-DD (as text), or None when absent."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    text = str(raw).strip()
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a date such as 2026-01-31, not {text[:40]!r}") from None

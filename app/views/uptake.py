@@ -8,6 +8,8 @@ and prints.
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
@@ -17,14 +19,39 @@ from app.i18n import category_label, current_language
 from app.maps import build_map
 from app.views.uptake_api import uptake_args
 from assetmap import store
-from assetmap.errors import InvalidParameter, NotFound
+from assetmap.errors import Busy, InvalidParameter, NotFound
 from assetmap.formats import uptake_charts
+from assetmap.services import demand
 from assetmap.services import uptake as uptake_service
 from assetmap.services.areadata import LRU
 
 bp = Blueprint("uptake", __name__)
 DEFAULT_CATEGORY = "health"
 _charts = LRU(32)
+
+
+@bp.app_context_processor
+def _demand_setting() -> dict:
+    return {"finder_counts_searches": bool(current_app.config.get("RECORD_FINDER_DEMAND"))}
+
+
+def record_demand(db, origin, filters, found, zone: str) -> None:
+    """Count a finder search near a place for the unmet-demand figures, unless turned off
+    (services.demand says what is kept). A busy database loses the count, never the search."""
+    if origin is None or found is None or not current_app.config.get("RECORD_FINDER_DEMAND"):
+        return
+    try:
+        demand.record_search(
+            db,
+            lonlat=(origin.longitude, origin.latitude),
+            query=origin.query,
+            postal_code=origin.postal_code,
+            categories=filters.categories,
+            nearest_m=found.stats.get("nearest_m"),
+            zone=zone,
+        )
+    except (Busy, sqlite3.OperationalError) as exc:
+        current_app.logger.warning("a finder search was not counted: %s", exc)
 
 
 def chart_words() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""JSON API of realised uptake: GET /api/uptake and /api/uptake/services.
+"""JSON API of realised uptake and unmet demand: GET /api/uptake, /api/uptake/services, /api/demand.
 
 Bad parameters get a 400 with a message; a service (or period) that is not loaded gets a 404 with
 the list of what is.
@@ -6,11 +6,13 @@ the list of what is.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from app.db import get_db
 from app.params import analysis_args
+from assetmap import values
 from assetmap.errors import InvalidParameter, NotFound
+from assetmap.services import demand
 from assetmap.services import uptake as uptake_service
 
 bp = Blueprint("uptake_api", __name__, url_prefix="/api")
@@ -52,3 +54,14 @@ def uptake():
 def uptake_services():
     """The loaded services and their periods, as the importer recorded them."""
     return jsonify(services=uptake_service.services(get_db()))
+
+
+@bp.get("/demand")
+def demand_api():
+    """Searches of the finder per area (per 1,000 people) and the share with no nearby result."""
+    since = values.parse_date(request.args.get("since"), "since")
+    until = values.parse_date(request.args.get("until"), "until")
+    if since and until and since > until:
+        raise InvalidParameter("since must not be after until")
+    report = demand.demand_report(get_db(), since=since, until=until, threshold=uptake_service.default_threshold())
+    return jsonify(recording=bool(current_app.config["RECORD_FINDER_DEMAND"]), nearby=demand.NEARBY_WORDS, **report)

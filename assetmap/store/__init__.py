@@ -4,7 +4,7 @@ Callers use this facade (`from assetmap import store; store.get_asset(db, 1)`); 
 behind it are split by what they keep: db (connections, the transaction rule, data version),
 schema/schema_features/derived (tables, migrations, what the field registry derives), categories,
 assets (reading), edits (changing, with history), areas, suggestions, jobs, users, assessments,
-uptake (service use, population by age band), backup (whole-file copies).
+uptake (service use, population by age band, the finder's searches), backup (whole-file copies).
 """
 
 from assetmap.store.areas import (
@@ -58,7 +58,14 @@ from assetmap.store.assets import (
     public_sources,
     stale_assets,
 )
-from assetmap.store.categories import category_labels, category_slugs, get_category, list_categories, upsert_categories
+from assetmap.store.categories import (
+    category_labels,
+    category_slugs,
+    get_category,
+    list_categories,
+    rural_thresholds,
+    upsert_categories,
+)
 from assetmap.store.db import (
     data_version,
     db_key,
@@ -88,10 +95,12 @@ from assetmap.store.suggestions import add_suggestion, get_suggestion, list_sugg
 from assetmap.store.suggestions import count_pending as count_pending_suggestions
 from assetmap.store.suggestions import decide as decide_suggestion
 from assetmap.store.uptake import (
+    demand_rows,
     get_service_use,
     list_service_uses,
     population_bands,
     population_bands_info,
+    record_search,
     replace_population_bands,
     replace_service_use,
     service_use_counts,

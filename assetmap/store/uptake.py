@@ -1,5 +1,6 @@
-"""Realised uptake: population by age band and counts of service use per area and period. Every
-write is one transaction; an import replaces what it covers, so nothing is ever half-saved."""
+"""Realised uptake: population by age band, counts of service use per area and period, and the
+finder's aggregate of searches (unmet demand). Every write is one transaction; an import replaces
+what it covers, so nothing is ever half-saved."""
 
 from __future__ import annotations
 
@@ -48,6 +49,15 @@ def m001_uptake(db: Database) -> None:
         {"use_id": int, "area_id": str, "age_band": str, "count": float},  # age_band '' = all ages
         pk=("use_id", "area_id", "age_band"),
         foreign_keys=[("use_id", "service_uses", "id")],
+    )
+
+
+@migrations()
+def m002_finder_demand(db: Database) -> None:
+    # The finder's searches, aggregated: no point, no text, no address (see services/demand.py).
+    db["finder_demand"].create(
+        {"day": str, "categories": str, "area_id": str, "fsa": str, "nearby": int, "searches": int},
+        pk=("day", "categories", "area_id", "fsa", "nearby"),
     )
 
 
@@ -143,3 +153,29 @@ def service_use_counts(db: Database, use_id: int) -> list[tuple[str, str, float]
         tuple(r)
         for r in db.execute("SELECT area_id, age_band, count FROM service_use_counts WHERE use_id = ?", [use_id])
     ]
+
+
+# --- the finder's searches (unmet demand) ---------------------------------------------------------
+
+
+def record_search(db: Database, day: str, categories: str, area_id: str, fsa: str, nearby: bool) -> None:
+    """Count one search in its aggregate row (nothing else about it is kept)."""
+    with transaction(db):
+        db.execute(
+            "INSERT INTO finder_demand (day, categories, area_id, fsa, nearby, searches) VALUES (?, ?, ?, ?, ?, 1) "
+            "ON CONFLICT (day, categories, area_id, fsa, nearby) DO UPDATE SET searches = searches + 1",
+            [day, categories, area_id, fsa, 1 if nearby else 0],
+        )
+
+
+def demand_rows(db: Database, since: str | None = None, until: str | None = None) -> list[dict]:
+    """Aggregate rows (day, categories, area_id, fsa, nearby, searches) between two ISO dates, inclusive."""
+    where, params = [], []
+    if since:
+        where.append("day >= ?")
+        params.append(since)
+    if until:
+        where.append("day <= ?")
+        params.append(until)
+    sql = "SELECT * FROM finder_demand" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY day"
+    return list(db.query(sql, params))

@@ -1,5 +1,5 @@
 """Unmet demand from the finder: what one search leaves behind (and what it never does), the setting
-that turns it off, and GET /api/demand with small counts hidden."""
+that turns it off, GET /api/demand with small counts hidden, and the assessment block."""
 
 import json
 from datetime import date
@@ -10,7 +10,7 @@ from shapely.geometry import Point, shape
 from app import create_app
 from assetmap import store
 from assetmap.geocoding import OfflineGeocoder
-from assetmap.services import demand
+from assetmap.services import assessments, demand
 
 
 def demand_rows(db):
@@ -107,3 +107,19 @@ def test_api_demand_per_1000_with_small_counts_hidden(client, db):
     assert client.get("/api/demand?since=2026-03-01&until=2026-03-01").get_json()["searches"] == 63
     assert client.get("/api/demand?since=March").status_code == 400
     assert client.get("/api/demand?since=2026-05-01&until=2026-04-01").status_code == 400
+
+
+def test_assessment_block_counts_the_year_before_the_run(client, db):
+    record(db, "35440163", 40, 10, day="2026-03-01")
+    record(db, "35440163", 9, 9, day="2024-01-01")  # more than a year before the run: left out
+    aid = assessments.run_assessment(db, geography={"kind": "district"}, actor="test", run_date="2026-06-30")
+    table = store.get_assessment(db, aid)["results"]["tables"]["finder_demand"]
+    assert (table["since"], table["until"], table["searches"], table["no_nearby"]) == (
+        "2025-07-01",
+        "2026-06-30",
+        40,
+        10,
+    )
+    page = client.get(f"/assessments/{aid}").get_data(as_text=True)
+    assert "<strong>40</strong> searches near a place in these areas between 2025-07-01 and 2026-06-30" in page
+    assert "<strong>25%</strong> (10) found no support nearby" in page

@@ -1,12 +1,17 @@
-"""The "Who isn't accessing" page without JavaScript, in French, its charts, and the editors' import
-page with its preview."""
+"""The "Who isn't accessing" page without JavaScript, in French, its charts, the editors' import page
+with its preview, and the uptake section of a needs assessment on screen, in print and in the PDF."""
 
 import html as html_lib
 import io
 import re
+import shutil
+import subprocess
+
+import pytest
 
 from assetmap import store
-from tests.test_uptake_import import EXAMPLES, load_example
+from assetmap.services import assessments
+from tests.test_uptake_import import EXAMPLES, SERVICE, load_example
 
 PAGE = "/uptake?service=Example+community+nursing+visits&category=health"
 
@@ -116,3 +121,57 @@ def test_editors_preview_then_import_in_the_browser(client, as_role, db):
         },
     )
     assert resp.status_code == 400 and "the preview has expired" in resp.get_data(as_text=True)
+
+
+def run_with_example(runner, db) -> int:
+    load_example(runner)
+    return assessments.run_assessment(db, geography={"kind": "municipality", "id": "3544042"}, actor="test")
+
+
+def test_assessment_has_the_uptake_section(runner, client, db):
+    aid = run_with_example(runner, db)
+    row = store.get_assessment(db, aid)
+    [table] = row["results"]["tables"]["uptake"]
+    assert (table["service"], table["period"], table["reference"]) == (
+        SERVICE,
+        "2025",
+        "Fictional province (synthetic)",
+    )
+    ids = row["results"]["geography"]["area_ids"]
+    assert [a["id"] for a in table["areas"]] == ids  # Huntsville's areas only
+    # Huntsville's low areas; its DA 35440171 (9 people seen) is hidden here by the secondary rule of the smaller table
+    assert [r["id"] for r in table["below"]] == ["35440177", "35440184", "35440166"]
+    text = text_of(client.get(f"/assessments/{aid}").get_data(as_text=True))
+    assert "Who isn't accessing services" in text and "Example community nursing visits, 2025" in text
+    assert "Source: SYNTHETIC example (assets_data/examples), not real data (loaded" in text
+    print_html = client.get(f"/assessments/{aid}/print").get_data(as_text=True)
+    assert print_html.count('alt="Funnel plot of Example community nursing visits') == 1
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) missing: run scripts/test")
+def test_assessment_pdf_has_the_uptake_section(runner, client, db, tmp_path):
+    from pypdf import PdfReader
+
+    aid = run_with_example(runner, db)
+    resp = client.get(f"/assessments/{aid}.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    path = tmp_path / "uptake.pdf"
+    path.write_bytes(resp.data)
+    reader = PdfReader(path)
+    pages = [re.sub(r"\s+", " ", p.extract_text()) for p in reader.pages]
+    number = next(i for i, p in enumerate(pages) if "Example community nursing visits, 2025" in p)
+    page = pages[number]
+    assert "Who isn't accessing services" in page
+    assert (
+        "Expected at the rates of Fictional province (synthetic), age band by age band (indirectly standardised)"
+        in page
+    )
+    assert "DA 35440177 (Huntsville)" in page and "expected count (log scale)" in page  # the table and the funnel plot
+    assert any("Ratio by deprivation quintile" in p for p in pages[number : number + 2])
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", str(number + 1), "-l", str(number + 1), str(path),
+                    str(tmp_path / "page")], check=True)  # fmt: skip
+    [png] = tmp_path.glob("page-*.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from tests.browser.conftest import keep_artifact
+
+    keep_artifact(png, "assessment-pdf-uptake.png")

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from assetmap import DATA_DIR, store, values
 from assetmap.errors import InvalidParameter
+from assetmap.services import assessment_uptake
 from assetmap.services import reach as reach_service
 from assetmap.services.areadata import default_level
 from assetmap.services.assessment_geography import geography_key, parse_geography, resolve_geography
@@ -223,6 +224,7 @@ def run_assessment(
     )
     results["tables"]["reach_groups"] = group_reach(data, params["threshold"])
     area_ids = [a["id"] for a in data.areas]
+    assessment_uptake.add_tables(db, results, template, area_ids, params["threshold"], run_date)
     ids = set(area_ids)
     map_reach = data.reach.get(params["map_category"], {}).get("unreached", {})
     results.update(

@@ -39,7 +39,9 @@ def test_categories_payload(client):
         "description": "Food banks, meal programs, meal delivery and low-cost food",
         "threshold_urban_m": 1609.0,
         "threshold_rural_m": 16093.0,
-        "threshold_basis": "USDA Food Access Research Atlas: 1 mile urban, 10 miles rural.",
+        "threshold_basis": "Borrowed from the USDA Food Access Research Atlas (1 mile urban, 10 miles rural), which "
+        "measures straight-line distance to supermarkets; applied here to every food asset, with distance estimated as "
+        "straight line × circuity.",
         "asset_count": 23,
     }
 

@@ -119,6 +119,7 @@ def reach():
         threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
         **analysis_args(db, request.args),
     )
+    report = reach_service.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
     if fmt == "geojson":
         return Response(geojson.dumps(reach_service.reach_geojson(db, report)), mimetype="application/geo+json")
     if fmt == "csv":

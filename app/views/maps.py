@@ -148,6 +148,8 @@ def reach_page():
         category, threshold_m, circuity, include_imprecise = "food", None, DEFAULT_CIRCUITY, False
         report = reach.reach_report(db, category)
         other = reach.reach_report(db, category, include_imprecise=True)
+    small = current_app.config["SMALL_COUNT_THRESHOLD"]
+    report, other = reach.published(report, small), reach.published(other, small)
     area_level, _ = map_levels(db)
     config = {
         "api": url_for("api.categories").rsplit("/", 1)[0],

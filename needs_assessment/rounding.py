@@ -126,6 +126,9 @@ class Publisher:
         return {k: self.count(v, *where, k) for k, v in cells.items()}
 
     def share(self, value: float | None, denominator: float | None, *where) -> tuple[int | None, float | None, bool]:
-        """(published count, share worked out from it, hidden?)."""
+        """(published count, share worked out from it, hidden?). Rounding never makes a part exceed its
+        whole: the count is capped at the (published) denominator."""
         shown, hidden = self.count(value, *where)
+        if shown is not None and denominator is not None and shown > denominator:
+            shown = int(denominator)
         return shown, publish_share(shown, hidden, denominator), hidden

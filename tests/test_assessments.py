@@ -104,7 +104,7 @@ def test_small_numbers_are_suppressed_with_the_rule_stated(client, db):
     (lake, moose) = table["rows"]
     assert (lake["name"], moose["name"], moose["population"], moose["suppressed"]) == (
         "Lake of Bays",
-        "Moose Point 79",
+        "Moose Point 79 (Moose Deer Point First Nation)",
         None,
         True,
     )

@@ -157,7 +157,7 @@ def reach_scenario():
         method=values.parse_choice(body.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
         **analysis_args(db, body),
     )
-    return jsonify(report)
+    return jsonify(scenario.published_scenario(report, current_app.config["SMALL_COUNT_THRESHOLD"]))
 
 
 @bp.get("/reach/suggest")

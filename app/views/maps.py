@@ -155,6 +155,7 @@ def reach_page():
         "api": url_for("api.categories").rsplit("/", 1)[0],
         "areaLevel": report["level"],
         "category": category,
+        "smallCount": small,
         "categories": [
             {**{k: c[k] for k in ("slug", "colour", "symbol")}, "label": category_label(c)} for c in categories
         ],
@@ -179,6 +180,7 @@ def reach_page():
         include_imprecise=include_imprecise,
         error=error,
         precision_words=PRECISION_WORDS,
+        small_count=small,
         api_params={k: v for k, v in config["params"].items() if v is not None},
     ), (400 if error else 200)
 

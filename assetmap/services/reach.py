@@ -333,13 +333,15 @@ def published(report: dict, threshold: int) -> dict:
     cell = ("reach", report["category"], report["threshold_m"], report["circuity"], report["include_imprecise"],
             report["level"])  # fmt: skip
 
-    def count(value, *where):
+    def count(value, *where, whole=None):
         shown, hidden = rounding.publish_count(value, (*cell, *where), threshold)
+        if shown is not None and whole is not None and shown > whole:
+            shown = int(whole)  # rounding never makes a part exceed its whole
         return shown, hidden
 
     areas = []
     for a in report["areas"]:
-        shown, hidden = count(a["unreached_population"], "area", a["id"])
+        shown, hidden = count(a["unreached_population"], "area", a["id"], whole=a["population"])
         areas.append(
             {
                 **a,
@@ -355,7 +357,9 @@ def published(report: dict, threshold: int) -> dict:
         key: {
             **dim,
             "quintiles": [
-                _published_row(q, count(q["unreached_population"], key, q["quintile"]), q["population"])
+                _published_row(
+                    q, count(q["unreached_population"], key, q["quintile"], whole=q["population"]), q["population"]
+                )
                 for q in dim["quintiles"]
             ],
         }
@@ -364,7 +368,7 @@ def published(report: dict, threshold: int) -> dict:
     groups = {}
     for name, g in report["groups"].items():
         size, size_hidden = count(g["population"], "group", name)
-        beyond, hidden = count(g["unreached_population"], "group-beyond", name)
+        beyond, hidden = count(g["unreached_population"], "group-beyond", name, whole=size)
         groups[name] = {
             "population": size,
             "population_suppressed": size_hidden,

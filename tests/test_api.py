@@ -139,7 +139,7 @@ def test_bad_parameters_get_400_json(client, query, message):
     [
         ('"unbalanced', "unbalanced", 0),
         ("NEAR(", "near", 2),
-        ("a OR", "a or", 13),  # OR is a word (a prefix), not an operator
+        ("a OR", "a or", 12),  # OR is a word (a prefix), not an operator
         ("food AND -", "food and", 1),
         ("*", "", None),  # no word at all: nothing matches
     ],

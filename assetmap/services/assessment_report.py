@@ -57,7 +57,7 @@ def export_rows(row: dict) -> list[dict]:
                 "section": sections.get(r["section"], r["section"]),
                 "indicator_id": r["id"],
                 "indicator": r["label"],
-                "value": None if r["value"] is None else round(r["value"], max(r["digits"], 2)),
+                "value": _exported(r["value"], r["digits"]),
                 "unit": r["unit"],
                 "district_value": (r["comparators"].get("district") or {}).get("value"),
                 "ontario_value": (r["comparators"].get("ontario") or {}).get("value"),
@@ -72,6 +72,16 @@ def export_rows(row: dict) -> list[dict]:
             }
         )
     return out
+
+
+def _exported(value: float | None, digits: int) -> float | int | None:
+    """A value as exported: whole numbers (counts of people) as integers, others to the indicator's
+    digits (at least two)."""
+    if value is None:
+        return None
+    if digits == 0 and float(value).is_integer():
+        return int(value)
+    return round(value, max(digits, 2))
 
 
 EXPORT_FIELDS = [

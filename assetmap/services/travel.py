@@ -387,5 +387,6 @@ def shape_report(
             "sites_far_from_network": _names(far_sites),
             "people_far_from_network": _round(m.extra["people_far_from_network"]),
             "far_m": FAR_FROM_NETWORK_M,
+            "search_limit_min": search_limit_min(threshold),
         }
     return report

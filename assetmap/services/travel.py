@@ -39,6 +39,7 @@ MAX_SEARCH_MIN = 240.0
 
 _matrix_cache = LRU(8)
 _network_cache = LRU(4)
+_files_cache = LRU(2)
 _results_cache = LRU(128)
 _times_cache = LRU(32)
 
@@ -206,12 +207,15 @@ def network_data(db: Database, src: Source, data: AreaData) -> NetworkData:
     if cached is not None:
         return cached
     path = store.network_folder(db) / src.file
-    try:
-        road = RoadNetwork.load(path)
-    except NetworkFileError:
-        raise InvalidParameter(
-            f"the {src.mode} network file {path} is missing or unreadable: run import-network --mode {src.mode} again"
-        ) from None
+    road = _files_cache.get(str(path))  # file names are unique per import: an edit elsewhere need not reload it
+    if road is None:
+        try:
+            road = _files_cache.put(str(path), RoadNetwork.load(path))
+        except NetworkFileError:
+            raise InvalidParameter(
+                f"the {src.mode} network file {path} is missing or unreadable: "
+                f"run import-network --mode {src.mode} again"
+            ) from None
     graph = network.Graph(data.proj.xy(np.column_stack([road.lon, road.lat])), road.seconds)
     nd = NetworkData(graph, network.snap(graph, data.samples.xy), network.snap(graph, data.rep_xy))
     return _network_cache.put(key, nd)

@@ -102,11 +102,13 @@ def source_for(db: Database, mode: str, prefer: str | None = None) -> Source:
         row = store.travel_source(db, kind, mode)
         if row:
             return _source(row)
-    what = f"no {prefer} for {mode}" if prefer else f"no travel times for {mode}"
-    raise InvalidParameter(
-        f"{what} loaded: import a matrix (import-travel-times --mode {mode})"
-        + (f" or an OpenStreetMap extract (import-network --mode {mode})" if mode != "transit" else "")
-    )
+    matrix = f"a matrix (import-travel-times --mode {mode})"
+    extract = f"an OpenStreetMap extract (import-network --mode {mode})"
+    if prefer == "matrix" or (prefer is None and mode == "transit"):  # no road network carries buses
+        fix = matrix
+    else:
+        fix = extract if prefer == "network" else f"{matrix} or {extract}"
+    raise InvalidParameter(f"no {prefer or 'travel times'} for {mode} loaded: import {fix}")
 
 
 def network_source(db: Database, mode: str) -> Source | None:
@@ -256,7 +258,8 @@ def measure_network(
 # --- the report -------------------------------------------------------------------------------
 
 
-def _parse_threshold(threshold_min: float | None) -> tuple[float, str]:
+def threshold_basis(threshold_min: float | None) -> tuple[float, str]:
+    """The threshold in minutes (DEFAULT_THRESHOLD_MIN when not given) and where it comes from."""
     if threshold_min is None:
         return DEFAULT_THRESHOLD_MIN, f"default ({DEFAULT_THRESHOLD_MIN:g} minutes)"
     return float(threshold_min), "as requested"
@@ -290,7 +293,7 @@ def reach_report(
     cat = category_row(db, category)
     src = source_for(db, mode, prefer)
     level = level or default_level(db)
-    threshold, basis = _parse_threshold(threshold_min)
+    threshold, basis = threshold_basis(threshold_min)
     version = store.data_version(db)
     key = (store.db_key(db), version, category, src.kind, mode, threshold, include_imprecise, level)
     cached = _results_cache.get(key)

@@ -18,7 +18,6 @@ from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import LRU, default_level, load_area_data
 from assetmap.services.reach import _round, assets_for, category_row
 from assetmap.services.travel import (
-    _parse_threshold,
     matrix_data,
     measure,
     measure_matrix,
@@ -26,6 +25,7 @@ from assetmap.services.travel import (
     network_data,
     network_source,
     source_for,
+    threshold_basis,
 )
 from needs_assessment import access as fca
 from needs_assessment import network, traveltime
@@ -67,7 +67,7 @@ def scenario_report(
     cat = category_row(db, category)
     src = source_for(db, mode, prefer)
     level = level or default_level(db)
-    threshold, basis = _parse_threshold(threshold_min)
+    threshold, basis = threshold_basis(threshold_min)
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
     known = {r["id"] for r in store.public_rows(db, categories=[category])}

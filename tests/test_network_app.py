@@ -144,6 +144,7 @@ def test_what_if_on_the_network_snaps_and_searches_a_new_site(lake):
             "unreached_before": 100,
             "unreached_after": 0,
             "delta": -100,
+            "suppressed": False,
         }
     ]
     # closing the only clinic: a fresh search over no site leaves everyone beyond reach

@@ -294,3 +294,26 @@ def test_travel_sources_command(place):
     result = place.test_cli_runner().invoke(args=["travel-sources"])
     assert result.output.startswith("car matrix: OSRM table, Nov 2026 (car.csv, 20")
     assert result.output.rstrip().endswith("): 5 areas x 4 assets, 13 reachable pairs")
+
+
+def test_a_category_the_matrix_cannot_measure_says_so(place):
+    client = place.test_client()
+    r = reach(client, category="food", mode="car", threshold_min=30)
+    assert (r["measurable"], r["unreached_population"]) == (False, None)
+    assert r["reason"] == "cannot be measured: no located food assets (none in the inventory)"
+    db = store.open_database(place.config["DATABASE"])
+    store.create_asset(
+        db,
+        {
+            "name": "Kilworthy Pantry",
+            "category": "food",
+            "longitude": -79.41,
+            "latitude": 44.89,
+            "location_precision": "exact",
+        },
+        "test",
+    )
+    r = reach(client, category="food", mode="car", threshold_min=30)
+    assert r["measurable"] is False and r["excluded"]["assets"] == {"count": 1, "names": ["Kilworthy Pantry"]}
+    assert r["reason"] == "cannot be measured: none of the 1 located food assets is in the car travel-time file"
+    assert {a["unreached_population"] for a in r["areas"]} == {None}

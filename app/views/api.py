@@ -118,6 +118,7 @@ def reach():
         report = travel.reach_report(
             db, request.args.get("category"), **by_time, **travel_analysis_args(db, request.args)
         )
+        report = reach_service.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
         return _reach_response(db, report, fmt)
     report = reach_service.reach_report(
         db,
@@ -125,6 +126,7 @@ def reach():
         threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
         **analysis_args(db, request.args),
     )
+    report = reach_service.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
     if fmt == "geojson":
         return Response(geojson.dumps(reach_service.reach_geojson(db, report)), mimetype="application/geo+json")
     if fmt == "csv":
@@ -178,7 +180,7 @@ def reach_scenario():
         report = travel_whatif.scenario_report(
             db, body.get("category"), values.parse_scenario(body), **by_time, **travel_analysis_args(db, body)
         )
-        return jsonify(report)
+        return jsonify(scenario.published_scenario(report, current_app.config["SMALL_COUNT_THRESHOLD"]))
     report = scenario.scenario_report(
         db,
         body.get("category"),
@@ -188,7 +190,7 @@ def reach_scenario():
         method=values.parse_choice(body.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
         **analysis_args(db, body),
     )
-    return jsonify(report)
+    return jsonify(scenario.published_scenario(report, current_app.config["SMALL_COUNT_THRESHOLD"]))
 
 
 @bp.get("/reach/suggest")

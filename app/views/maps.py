@@ -154,11 +154,14 @@ def reach_page():
         category, threshold_m, circuity, include_imprecise = "food", None, DEFAULT_CIRCUITY, False
         report = reach.reach_report(db, category)
         other = reach.reach_report(db, category, include_imprecise=True)
+    small = current_app.config["SMALL_COUNT_THRESHOLD"]
+    report, other = reach.published(report, small), reach.published(other, small)
     area_level, _ = map_levels(db)
     config = {
         "api": url_for("api.categories").rsplit("/", 1)[0],
         "areaLevel": report["level"],
         "category": category,
+        "smallCount": small,
         "categories": [
             {**{k: c[k] for k in ("slug", "colour", "symbol")}, "label": category_label(c)} for c in categories
         ],
@@ -183,6 +186,7 @@ def reach_page():
         include_imprecise=include_imprecise,
         error=error,
         precision_words=PRECISION_WORDS,
+        small_count=small,
         api_params={k: v for k, v in config["params"].items() if v is not None},
         travel=travel_choices(db, "straight", ""),
     ), (400 if error else 200)
@@ -221,9 +225,12 @@ def _reach_page_by_time(db, categories):
         include_imprecise = values.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
         report = travel.reach_report(db, category, **by_time, include_imprecise=include_imprecise)
         other = travel.reach_report(db, category, **by_time, include_imprecise=not include_imprecise)
+        small = current_app.config["SMALL_COUNT_THRESHOLD"]
+        report, other = reach.published(report, small), reach.published(other, small)
         can_add = travel_whatif.can_add_sites(db, by_time["mode"], by_time["prefer"])
-    except InvalidParameter as exc:
-        report = reach.reach_report(db, "food")
+    except InvalidParameter as exc:  # the straight-line page for food, with what was wrong
+        small = current_app.config["SMALL_COUNT_THRESHOLD"]
+        report = reach.published(reach.reach_report(db, "food"), small)
         return render_template(
             "maps/reach.html",
             map=_map_parts(
@@ -235,12 +242,13 @@ def _reach_page_by_time(db, categories):
                 (category_label(c) for c in categories if c["slug"] == "food"), report["category_label"]
             ),
             report=report,
-            other=reach.reach_report(db, "food", include_imprecise=True),
+            other=reach.published(reach.reach_report(db, "food", include_imprecise=True), small),
             threshold_km="",
             circuity=DEFAULT_CIRCUITY,
             include_imprecise=False,
             error=str(exc),
             precision_words=PRECISION_WORDS,
+            small_count=small,
             api_params={"category": "food"},
             travel=travel_choices(db, "straight", ""),
         ), 400
@@ -252,6 +260,7 @@ def _reach_page_by_time(db, categories):
         "include_imprecise": 1 if include_imprecise else 0,
     }
     config = _reach_config(categories, category, report, params)
+    config["smallCount"] = small
     config["travel"] = {
         "mode": report["mode"],
         "canAdd": can_add,
@@ -273,6 +282,7 @@ def _reach_page_by_time(db, categories):
         include_imprecise=include_imprecise,
         error=None,
         precision_words=PRECISION_WORDS,
+        small_count=small,
         api_params={k: v for k, v in params.items() if v is not None},
         travel=travel_choices(db, report["mode"], request.args.get("threshold_min", "")),
         mode_label=gettext(MODE_LABELS[report["mode"]]),
@@ -333,6 +343,7 @@ def reach_pdf():
             circuity=values.parse_circuity(request.args.get("circuity")),
             include_imprecise=include_imprecise,
         )
+    report = reach.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
     if rate_limited("reach_pdf", *REACH_PDF_LIMIT) is not None:
         return render_template(
             "error.html", message=gettext("Too many PDFs at once. Please wait a minute and try again."), status=429
@@ -341,7 +352,8 @@ def reach_pdf():
     html = render_template(
         "print/reach.html",
         report=report,
-        rows=[a for a in report["areas"] if a.get("measured", True) and a["unreached_population"]][:40],
+        rows=[a for a in report["areas"] if a.get("unreached_suppressed") or a["unreached_population"]][:40],
+        small_count=current_app.config["SMALL_COUNT_THRESHOLD"],
         category_name=category_label(store.get_category(db, category)),
         mode_label=gettext(MODE_LABELS[mode]) if mode else "",
         mode_phrase=gettext(MODE_PHRASES[mode]) if mode else "",

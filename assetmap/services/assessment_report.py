@@ -5,7 +5,7 @@ from __future__ import annotations
 from assetmap.errors import InvalidParameter
 from assetmap.services.assessments import get_template
 from needs_assessment import assessment as calc
-from needs_assessment import suppression
+from needs_assessment import rounding
 from needs_assessment.evaluation import MANUAL, NO_DATA
 from needs_assessment.template_files import TemplateError
 
@@ -21,7 +21,7 @@ def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
         r = dict(ind)
         entry = manual.get(ind["id"])
         if ind["value"] is None and not ind["suppressed"] and entry:
-            small = ind["unit"] == "people" and suppression.is_small(entry["value"], threshold)
+            small = ind["unit"] == "people" and rounding.is_small(entry["value"], threshold)
             r.update(
                 value=None if small else entry["value"],
                 suppressed=small,
@@ -36,6 +36,7 @@ def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
             r["judgement"] = (
                 calc.judge(r["value"], r["comparators"][basis]["value"], r["direction"], similar) if basis else ""
             )
+            r["judged_against"] = basis if r["judgement"] else None
         else:
             r["entered"] = False
         out.append(r)

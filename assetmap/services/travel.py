@@ -26,7 +26,15 @@ from assetmap import store
 from assetmap.errors import InvalidParameter
 from assetmap.formats.osm_network import NetworkFileError, RoadNetwork
 from assetmap.services.areadata import LRU, AreaData, default_level, load_area_data
-from assetmap.services.reach import AssetSet, _excluded_reason, _round, assets_for, category_row
+from assetmap.services.reach import (
+    AssetSet,
+    _excluded_reason,
+    _precisions_used,
+    _round,
+    _unmeasurable_reason,
+    assets_for,
+    category_row,
+)
 from needs_assessment import network, reach, traveltime
 
 MODES = ("car", "transit", "walk", "bicycle")
@@ -257,6 +265,17 @@ def measure_network(
 
 # --- the report -------------------------------------------------------------------------------
 
+ESTIMATE_NOTE = (
+    "Both figures, with precise points only and with approximate points too, are estimates: the inventory is "
+    "incomplete and travel times are modelled (a routing engine's matrix or free-flow times on a road network)."
+)
+
+
+def _unmeasurable(cat: dict, src: Source, assets: AssetSet, include_imprecise: bool) -> str:
+    if assets.ids:  # located sites, none of them in the matrix file
+        return f"cannot be measured: none of the {len(assets.ids)} located {cat['label'].lower()} assets is in the {src.mode} travel-time file"
+    return _unmeasurable_reason(cat, assets, include_imprecise)
+
 
 def threshold_basis(threshold_min: float | None) -> tuple[float, str]:
     """The threshold in minutes (DEFAULT_THRESHOLD_MIN when not given) and where it comes from."""
@@ -320,6 +339,7 @@ def shape_report(
     """The report dict, in services.reach.reach_report's shape plus the travel-time fields."""
     pop = np.nan_to_num(data.population)
     measured_pop = np.where(m.area_in, pop, 0.0)
+    measurable = bool(m.asset_in.any())  # no site with times: no figure (services.reach says the same)
     total = float(measured_pop.sum())
     unreached_total = float(m.unreached.sum())
     urban = data.density >= reach.URBAN_DENSITY_PER_KM2
@@ -334,14 +354,17 @@ def shape_report(
                 "id": data.ids[i],
                 "name": data.names[i],
                 "population": None if np.isnan(data.population[i]) else int(data.population[i]),
-                "unreached_population": _round(m.unreached[i]) if inside else None,
-                "unreached_share": (_round(m.unreached[i] / pop[i], 4) if pop[i] else 0.0) if inside else None,
+                "unreached_population": _round(m.unreached[i]) if inside and measurable else None,
+                "unreached_share": (_round(m.unreached[i] / pop[i], 4) if pop[i] else 0.0)
+                if inside and measurable
+                else None,
                 "nearest_m": None,
                 "nearest_min": round(float(nearest), 2) if np.isfinite(nearest) else None,
                 "nearest_asset_id": assets.ids[j] if j >= 0 else None,
                 "threshold_min": threshold,
                 "measured": inside,
                 "urban": bool(urban[i]),
+                "uncertain": False,
                 "quintiles": {k: (None if np.isnan(v[i]) else int(v[i])) for k, v in data.quintiles.items()},
             }
         )
@@ -361,8 +384,14 @@ def shape_report(
         "travel": src.describe(),
         "include_imprecise": include_imprecise,
         "total_population": int(round(total)),
-        "unreached_population": _round(unreached_total),
-        "unreached_share": _round(unreached_total / total, 4) if total else 0.0,
+        "measurable": measurable,
+        "reason": None if measurable else _unmeasurable(cat, src, assets, include_imprecise),
+        "unreached_population": _round(unreached_total) if measurable else None,
+        "unreached_share": (_round(unreached_total / total, 4) if total else 0.0) if measurable else None,
+        "uncertain_areas": 0,
+        "uncertain_note": "",
+        "precisions_used": _precisions_used(include_imprecise),
+        "estimate_note": ESTIMATE_NOTE,
         "assets_used": len(used),
         "excluded_assets": sum(assets.excluded_by_precision.values()),
         "excluded_by_precision": assets.excluded_by_precision,
@@ -376,14 +405,16 @@ def shape_report(
         "areas_without_population": int(np.isnan(data.population).sum()),
         "assets": [a for k, a in enumerate(assets.public()) if m.asset_in[k]],
         "areas": areas,
-        "groups": reach.group_breakdown(m.unreached, measured_pop, groups),
+        "groups": reach.group_breakdown(m.unreached, measured_pop, groups) if measurable else {},
         "deprivation": {
             k: {
                 "label": data.quintile_labels[k],
                 "quintiles": reach.quintile_breakdown(m.unreached, measured_pop, np.where(m.area_in, q, np.nan)),
             }
             for k, q in data.quintiles.items()
-        },
+        }
+        if measurable
+        else {},
     }
     if src.kind == "network":
         snap = m.extra["site_snap_m"]

@@ -4,6 +4,7 @@ answered from a matrix (closing a site) and on a road network (a new site), on a
 from __future__ import annotations
 
 import re
+import secrets
 
 import numpy as np
 import pytest
@@ -49,7 +50,8 @@ def load_grid_network(db_path, mode="car"):
     seconds = sparse.csr_matrix((np.r_[secs, secs], (np.r_[u, v], np.r_[v, u])), shape=(N * N, N * N))
     folder = store.network_folder(db)
     folder.mkdir(exist_ok=True)
-    RoadNetwork(lon, lat, np.arange(N * N), seconds, {"mode": mode}).save(folder / f"{mode}-grid.npz")
+    name = f"{mode}-grid-{secrets.token_hex(3)}.npz"  # unique, as import-network names them: the server keeps files by name
+    RoadNetwork(lon, lat, np.arange(N * N), seconds, {"mode": mode}).save(folder / name)
     store.replace_network(
         db,
         mode,
@@ -57,7 +59,7 @@ def load_grid_network(db_path, mode="car"):
             "label": "test grid",
             "source": "grid.osm.pbf",
             "imported_at": "2026-11-30T10:00:00+00:00",
-            "file": f"{mode}-grid.npz",
+            "file": name,
             "counts": {"nodes": N * N, "edges": seconds.nnz},
         },
     )

@@ -14,6 +14,13 @@
     { max: 1.01, colour: "#7a0177", label: "over 75%" }  // labels translated where shown
   ];
   var NO_DATA = "#d9d9d9";
+  var UNMEASURED = "#bdbdbd";
+
+  /* Counts of people: whole numbers in every display (the API keeps its own precision). */
+  function people(n) {
+    if (n === null || n === undefined || isNaN(n)) return t("not shown");
+    return Math.round(n).toLocaleString(document.documentElement.lang === "fr" ? "fr-CA" : "en-CA");
+  }
 
   function shareClass(share, population) {
     if (population === null || population === undefined) return -1;
@@ -49,6 +56,11 @@
         control.addTo(map);
       }
       box.textContent = "";
+      if (report && report.measurable === false) {
+        box.appendChild(el("p", { className: "legend-title", text: t("Cannot be measured") }));
+        box.appendChild(el("p", { className: "note", text: report.reason }));
+        return;
+      }
       box.appendChild(el("p", { className: "legend-title", text: t("Share of people beyond reach") }));
       var list = el("ul", {});
       SHARE_CLASSES.forEach(function (c, i) {
@@ -56,13 +68,14 @@
         sw.style.background = c.colour;
         var n = counts[i] || { areas: 0, people: 0 };
         list.appendChild(el("li", {}, [sw, t("%(label)s (%(areas)s areas, %(people)s beyond reach)",
-          { label: t(c.label), areas: n.areas, people: fmt(n.people) })]));
+          { label: t(c.label), areas: n.areas, people: people(n.people) })]));
       });
       var sw = el("span", { className: "swatch", "aria-hidden": "true" });
       sw.style.background = NO_DATA;
       list.appendChild(el("li", {}, [sw, t("no census count")]));
       box.appendChild(list);
       box.appendChild(el("p", { className: "note", text: byTime ? t("By travel time to the nearest site. Area shapes are approximate.") : t("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate.") }));
+      if (!byTime) box.appendChild(el("p", { className: "note", text: t("Outlined in black: uncertain, an asset left out for its approximate point is nearer than any used.") }));
     }
 
     function shade(unreachedById) {
@@ -70,8 +83,17 @@
       var counts = {};
       areaLayer.eachLayer(function (layer) {
         var a = byId[layer.feature.id];
-        var unreached = unreachedById && unreachedById[layer.feature.id] !== undefined ? unreachedById[layer.feature.id] : (a ? a.unreached_population : null);
-        var share = a && a.population ? unreached / a.population : 0;
+        if (report.measurable === false) {
+          layer.setStyle({ fillColor: UNMEASURED, fillOpacity: 0.5, color: "#555", weight: 0.6 });
+          if (a) layer.setTooltipContent(el("div", {}, [el("strong", { text: a.name }), el("br"), report.reason]));
+          return;
+        }
+        var scenario = unreachedById && unreachedById[layer.feature.id] !== undefined;
+        var unreached = scenario ? unreachedById[layer.feature.id] : (a ? a.unreached_population : null);
+        var hidden = scenario ? unreached === -1 : (a && a.unreached_suppressed);
+        if (hidden) unreached = null;
+        // A hidden count is 1 to 9 people: shaded as "up to 25%", never as "everyone reached".
+        var share = hidden ? 0.01 : (a && a.population ? (unreached || 0) / a.population : 0);
         var k = a ? shareClass(share, a.population) : -1;
         if (a && a.measured === false) k = -1;  // not in the travel-time file: no data, not "reached"
         if (k >= 0) {
@@ -79,13 +101,17 @@
           counts[k].areas += 1;
           counts[k].people += unreached || 0;
         }
-        layer.setStyle({ fillColor: k < 0 ? NO_DATA : SHARE_CLASSES[k].colour, fillOpacity: 0.65, color: "#555", weight: 0.6 });
+        var uncertain = a && a.uncertain;
+        layer.setStyle({ fillColor: k < 0 ? NO_DATA : SHARE_CLASSES[k].colour, fillOpacity: 0.65,
+          color: uncertain ? "#000" : "#555", weight: uncertain ? 2 : 0.6, dashArray: uncertain ? "3 3" : null });
         if (a) {
+          var line = hidden ? t("fewer than %(n)s of %(population)s people beyond reach", { n: config.smallCount || 10, population: people(a.population) })
+            : t("%(unreached)s of %(population)s people beyond reach", { unreached: people(unreached), population: people(a.population) });
           layer.setTooltipContent(el("div", {}, [
             el("strong", { text: a.name }), el("br"),
-            t("%(unreached)s of %(population)s people beyond reach", { unreached: fmt(unreached), population: fmt(a.population) }) +
-              (a.nearest_m !== null ? t("; nearest about %(km)s km by road (estimated)", { km: fmt(a.nearest_m / 1000) }) : "") +
-              (a.nearest_min !== undefined && a.nearest_min !== null ? t("; nearest %(minutes)s min", { minutes: fmt(a.nearest_min) }) : "")
+            line + (a.nearest_m !== null ? t("; nearest about %(km)s km by road (estimated)", { km: fmt(a.nearest_m / 1000) }) : "") +
+              (a.nearest_min !== undefined && a.nearest_min !== null ? t("; nearest %(minutes)s min", { minutes: fmt(a.nearest_min) }) : ""),
+            uncertain ? el("br") : "", uncertain ? t("Uncertain: an asset left out for its approximate point is nearer.") : ""
           ]));
         }
       });
@@ -147,14 +173,14 @@
       return postJSON(api + "/reach/scenario", body).then(function (res) {
         state.scenario = res;
         var after = {};
-        res.areas.forEach(function (a) { after[a.id] = a.unreached_after; });
+        res.areas.forEach(function (a) { after[a.id] = a.suppressed ? -1 : a.unreached_after; });  // -1: hidden (1-9)
         shade(after);
         if (out) {
           var change = res.change;
-          var words = change < 0 ? t("%(count)s more people reached", { count: fmt(-change) })
-            : change > 0 ? t("%(count)s more people beyond reach", { count: fmt(change) }) : t("no change in who is reached");
+          var words = change < 0 ? t("%(count)s more people reached", { count: people(-change) })
+            : change > 0 ? t("%(count)s more people beyond reach", { count: people(change) }) : t("no change in who is reached");
           out.textContent = t("People beyond reach: %(before)s → %(after)s (%(words)s). %(added)s site(s) added, %(removed)s removed. Nothing was saved.", {
-            before: fmt(res.before.unreached_population), after: fmt(res.after.unreached_population), words: words,
+            before: people(res.before.unreached_population), after: people(res.after.unreached_population), words: words,
             added: res.added, removed: res.removed
           });
           if (byTime && res.distance_method !== report.distance_method) {
@@ -183,7 +209,8 @@
       state.areas = areas.features.length;
       shade(null);
       drawAssets();
-      setStatus(t("%(unreached)s of %(population)s people beyond reach.", { unreached: fmt(report.unreached_population), population: fmt(report.total_population) }));
+      setStatus(report.measurable === false ? report.reason
+        : t("%(unreached)s of %(population)s people beyond reach.", { unreached: people(report.unreached_population), population: people(report.total_population) }));
       state.ready = true;
     }).catch(function (e) { setStatus(t("Could not load the analysis: %(error)s", { error: e.message })); });
 

@@ -61,6 +61,13 @@ JS_MESSAGES = [
     N_("Precise points only are shown on the map; others are listed “in” their community."),
     N_("Suggest a correction"),
     # static/js/reach.js
+    N_("By travel time to the nearest site. Area shapes are approximate."),
+    N_("; nearest %(minutes)s min"),
+    N_(
+        "Suggestions are measured by straight line: choose “Straight line” to get one, "
+        "then place it on the map to measure it by travel time."
+    ),
+    N_("Measured on the road network: the travel-time matrix has no times to a new site."),
     N_("everyone reached"),
     N_("up to 25% beyond reach"),
     N_("25–50%"),

@@ -118,4 +118,8 @@ def reach_csv(report: dict) -> str:
         "category",
         "distance_method",
     ]
+    if report.get("mode"):  # by travel time: minutes, the nearest asset, and whether the area was measured
+        columns += ["mode", "threshold_min", "nearest_min", "nearest_asset_id", "measured"]
+        for row in rows:
+            row["mode"] = report["mode"]
     return to_csv(columns, rows)

@@ -41,6 +41,7 @@
     var state = { areas: 0, assets: 0, scenario: null };
     window.reachMapState = state;
     var areaLayer = null, byId = {}, report = null;
+    var byTime = config.travel || null;  // mode=car|transit|walk|bicycle: minutes, no reach rings
     var additions = [], removals = [];
     var scenarioLayer = L.layerGroup().addTo(map);
     var ringLayer = L.layerGroup().addTo(map);
@@ -73,8 +74,8 @@
       sw.style.background = NO_DATA;
       list.appendChild(el("li", {}, [sw, t("no census count")]));
       box.appendChild(list);
-      box.appendChild(el("p", { className: "note", text: t("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate.") }));
-      box.appendChild(el("p", { className: "note", text: t("Outlined in black: uncertain, an asset left out for its approximate point is nearer than any used.") }));
+      box.appendChild(el("p", { className: "note", text: byTime ? t("By travel time to the nearest site. Area shapes are approximate.") : t("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate.") }));
+      if (!byTime) box.appendChild(el("p", { className: "note", text: t("Outlined in black: uncertain, an asset left out for its approximate point is nearer than any used.") }));
     }
 
     function shade(unreachedById) {
@@ -94,6 +95,7 @@
         // A hidden count is 1 to 9 people: shaded as "up to 25%", never as "everyone reached".
         var share = hidden ? 0.01 : (a && a.population ? (unreached || 0) / a.population : 0);
         var k = a ? shareClass(share, a.population) : -1;
+        if (a && a.measured === false) k = -1;  // not in the travel-time file: no data, not "reached"
         if (k >= 0) {
           counts[k] = counts[k] || { areas: 0, people: 0 };
           counts[k].areas += 1;
@@ -107,7 +109,8 @@
             : t("%(unreached)s of %(population)s people beyond reach", { unreached: people(unreached), population: people(a.population) });
           layer.setTooltipContent(el("div", {}, [
             el("strong", { text: a.name }), el("br"),
-            line + (a.nearest_m !== null ? t("; nearest about %(km)s km by road (estimated)", { km: fmt(a.nearest_m / 1000) }) : ""),
+            line + (a.nearest_m !== null ? t("; nearest about %(km)s km by road (estimated)", { km: fmt(a.nearest_m / 1000) }) : "") +
+              (a.nearest_min !== undefined && a.nearest_min !== null ? t("; nearest %(minutes)s min", { minutes: fmt(a.nearest_min) }) : ""),
             uncertain ? el("br") : "", uncertain ? t("Uncertain: an asset left out for its approximate point is nearer.") : ""
           ]));
         }
@@ -122,7 +125,7 @@
       report.assets.forEach(function (a) {
         var removed = removals.indexOf(a.id) >= 0;
         var latlng = [a.lat, a.lon];
-        if (!removed) {
+        if (!removed && !byTime) {
           // Rings show straight-line reach: the road threshold divided by the circuity factor.
           L.circle(latlng, { radius: th.rural_m / c, color: "#333", weight: 1, dashArray: "4 4", fill: false, interactive: false, className: "am-ring" }).addTo(ringLayer);
           if (th.urban_m !== th.rural_m) {
@@ -149,7 +152,7 @@
         L.marker([p.lat, p.lon], { icon: AM.pinIcon(category, true), title: t("Hypothetical site"), keyboard: true })
           .bindTooltip(t("Hypothetical site")).addTo(scenarioLayer);
         var th = report.thresholds;
-        L.circle([p.lat, p.lon], { radius: th.rural_m / report.circuity, color: "#7a0177", weight: 2, dashArray: "4 4", fill: false, interactive: false }).addTo(scenarioLayer);
+        if (!byTime) L.circle([p.lat, p.lon], { radius: th.rural_m / report.circuity, color: "#7a0177", weight: 2, dashArray: "4 4", fill: false, interactive: false }).addTo(scenarioLayer);
       });
       drawAssets();
       var out = document.getElementById("whatif-result");
@@ -162,6 +165,7 @@
       var body = {
         category: params.category, threshold_m: params.threshold_m, circuity: params.circuity,
         include_imprecise: params.include_imprecise ? 1 : 0,
+        mode: params.mode, threshold_min: params.threshold_min, travel_source: params.travel_source,
         add: additions.map(function (p) { return { lon: p.lon, lat: p.lat }; }),
         remove: removals
       };
@@ -179,6 +183,9 @@
             before: people(res.before.unreached_population), after: people(res.after.unreached_population), words: words,
             added: res.added, removed: res.removed
           });
+          if (byTime && res.distance_method !== report.distance_method) {
+            out.textContent += " " + t("Measured on the road network: the travel-time matrix has no times to a new site.");
+          }
         }
         return res;
       }).catch(function (e) { if (out) out.textContent = t("Could not compute the scenario: %(error)s", { error: e.message }); });
@@ -213,6 +220,11 @@
     var addButton = document.getElementById("whatif-add");
     var placing = false;
     function setPlacing(on) {
+      if (on && byTime && !byTime.canAdd) {  // a matrix knows only the sites that exist
+        var why = document.getElementById("whatif-result");
+        if (why) why.textContent = byTime.cannotAdd;
+        return;
+      }
       placing = on;
       if (addButton) addButton.setAttribute("aria-pressed", on ? "true" : "false");
       map.getContainer().style.cursor = on ? "crosshair" : "";
@@ -227,6 +239,11 @@
     });
     var suggest = document.getElementById("whatif-suggest");
     if (suggest) suggest.addEventListener("click", function () {
+      if (byTime) {
+        var note = document.getElementById("whatif-result");
+        if (note) note.textContent = t("Suggestions are measured by straight line: choose “Straight line” to get one, then place it on the map to measure it by travel time.");
+        return;
+      }
       var weight = document.getElementById("whatif-weight");
       var q = query({ category: params.category, threshold_m: params.threshold_m, circuity: params.circuity,
         include_imprecise: params.include_imprecise, weight: weight ? weight.value : "" });

@@ -9,7 +9,7 @@ can be worked out from a total.
 
 from __future__ import annotations
 
-from needs_assessment import suppression
+from needs_assessment import deprivation_tables, suppression
 from needs_assessment.evaluation import Data, csd_name, to_number
 
 QUINTILE_DIMENSIONS = {
@@ -72,6 +72,7 @@ def tables(data: Data, threshold: int) -> dict:
     out["quintile_distribution"] = quint
     out.update(_asset_tables(data))
     out.update(_reach_tables(data, threshold))
+    out.update(deprivation_tables.tables(data, threshold))  # whatever indices the place has
     return out
 
 

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from assetmap import DATA_DIR, store, values
 from assetmap.errors import InvalidParameter
+from assetmap.place import load_place
 from assetmap.services import reach as reach_service
 from assetmap.services.areadata import default_level
 from assetmap.services.assessment_geography import geography_key, parse_geography, resolve_geography
@@ -163,8 +164,21 @@ def gather(db: Database, geo: dict, circuity: float, include_imprecise: bool) ->
         reach=reach_inputs(db, categories, circuity, include_imprecise),
         reference=reference_rows(),
         categories=categories,
+        bands={b["key"]: b for b in store.deprivation_bands(db, level)},
     )
     return label, data, level
+
+
+def place_facts(db: Database, level: str) -> dict:
+    """What a report says about the place's data: name, country, area level, population source, licences."""
+    place = load_place(db)
+    return {
+        "name": place.name,
+        "country": place.country,
+        "level": level,
+        "population_source": place.population_source,
+        "attribution": place.attribution,
+    }
 
 
 # --- running and storing ----------------------------------------------------------------------
@@ -230,6 +244,7 @@ def run_assessment(
         geography={**geo, "label": label, "level": level, "area_ids": area_ids},
         parameters=params,
         data_version=store.data_version(db),
+        place=place_facts(db, level),
         map={
             "category": params["map_category"],
             "unreached_share": {

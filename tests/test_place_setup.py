@@ -160,6 +160,14 @@ def test_reach_breaks_down_by_decile_and_core20(testford):
     assert decile["least"]["unreached_population"] == 0.0 and decile["most"]["unreached_population"] == 141.0
     page = client.get("/reach?category=food").get_data(as_text=True)
     assert "decile 1 (the most deprived tenth)" in page and "areas in the Core20" in page
+    assert '<option value="core20:1">for people in areas in the Core20: Core20' in page
+    suggest = client.get("/api/reach/suggest?category=food&threshold_m=420&circuity=1&weight=core20:1").get_json()
+    assert (
+        suggest["weight"] == "people in the areas of Core20: the most deprived fifth of England (IMD 2025 deciles 1–2)"
+    )
+    # LSOAs 1 and 2 (Core20) are beyond 420 m of the food bank: a site at LSOA 1's centre reaches its 141
+    # people and the samples of LSOA 2 within 420 m of it (17.4 more); people outside Core20 count for 0
+    assert (suggest["newly_reached"], suggest["site"]["area_id"]) == (158.4, "E01099001")
 
 
 def test_an_english_assessment_runs_for_the_new_place(testford):

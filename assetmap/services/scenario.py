@@ -126,9 +126,14 @@ def suggest_site(
         elif ":" in weight and weight.rsplit(":", 1)[0] in data.quintiles:
             key, q = weight.rsplit(":", 1)
             area_weight = np.where(data.quintiles[key] == float(q), pop, 0.0)
-            weight_label = f"people in quintile {q} of {data.quintile_labels[key]}"
+            meta, label = data.bands.get(key, {}), data.quintile_labels[key]
+            if meta.get("role") == "flag":
+                weight_label = f"people {'in' if q == '1' else 'outside'} the areas of {label}"
+            else:
+                weight_label = f"people in {'decile' if meta.get('bands') == 10 else 'quintile'} {q} of {label}"
         else:
-            choices = list(data.groups) + [f"{k}:1..5" for k in data.quintiles]
+            ranges = {k: "0..1" if m["role"] == "flag" else f"1..{m['bands']}" for k, m in data.bands.items()}
+            choices = list(data.groups) + [f"{k}:{ranges.get(k, '1..5')}" for k in data.quintiles]
             raise InvalidParameter(f"unknown weight {weight!r}; choose from: {', '.join(choices) or 'none available'}")
     sample_weight = area_weight[data.samples.area] * data.samples.share
     limits = (thresholds / circuity)[data.samples.area]

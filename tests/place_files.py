@@ -17,14 +17,17 @@ import shapely
 from pyproj import Transformer
 
 from tests.test_place_files import (
+    AGES,
     CIMD_HEADER,
     ONSPD_2025,
+    PROFILE_HEADER,
     SAPE_HEADER,
     STATCAN_ORIGIN,
     STATCAN_PRJ,
     file7_header,
     file7_row,
     onspd_row,
+    profile_row,
     sape_row,
     square,
     write_csv,
@@ -99,7 +102,8 @@ def english_assets(folder: Path) -> tuple[Path, Path]:
 
 
 def canadian_files(folder: Path) -> dict[str, Path]:
-    """A StatCan DA shapefile (Lambert, two DAs in British Columbia) and the national CIMD file."""
+    """A StatCan DA shapefile (Lambert, two DAs in British Columbia), a Census Profile (population, ages,
+    low income; the second DA's ages copied from the first) and the national CIMD file."""
     import shapefile
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,7 +126,20 @@ def canadian_files(folder: Path) -> dict[str, Path]:
             ["59150002", "British Columbia", 500, 5, 1.2, 1, -1.1, 5, 2.3, 4, 0.6],
         ],
     )
-    return {"boundaries": shp, "deprivation": cimd}
+    profile = []
+    for dauid, people, low_income in (("59150001", 745, 12.5), ("59150002", 505, 20.0)):
+        da = f"2021S0512{dauid}"
+        profile.append(profile_row(da, "Dissemination area", dauid, 1, "Population, 2021", people))
+        profile += [profile_row(da, "Dissemination area", dauid, cid, n, c) for cid, (n, c) in AGES.items()]
+        name = "Prevalence of low income based on the Low-income measure, after tax (LIM-AT) (%)"
+        profile.append(profile_row(da, "Dissemination area", dauid, 345, name, "", low_income))
+    census = write_csv(
+        folder / "98-401-X2021006_English_CSV_data_BritishColumbia.csv",
+        PROFILE_HEADER,
+        [r + [""] * 4 for r in profile],
+        encoding="cp1252",
+    )
+    return {"boundaries": shp, "population": census, "deprivation": cimd}
 
 
 def polygons_geojson(path: Path) -> Path:

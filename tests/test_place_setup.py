@@ -196,7 +196,9 @@ def test_new_place_for_canada_keeps_cimd_quintiles_and_the_province_settings(fre
     app, runner = fresh
     result = new_place(runner, "Test BC", "CA", canadian_files(tmp_path / "files"))
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "Test BC (CA): 2 areas, population 1,244, deprivation for 2."
+    assert result.stdout.splitlines()[0] == (
+        "Test BC (CA): 2 areas, population 1,250, deprivation for 2, age bands for 2."
+    )
     db = open_database(app.config["DATABASE"])
     rows = {r["id"]: r for r in store.list_areas(db, "DA")}
     assert {a: (r["cimd_economic_dependency_quintile"], r["cimd_economic_dependency"]) for a, r in rows.items()} == {
@@ -204,6 +206,11 @@ def test_new_place_for_canada_keeps_cimd_quintiles_and_the_province_settings(fre
         "59150002": (1, -1.1),
     }
     assert rows["59150001"]["land_area_km2"] == 1.0  # LANDAREA from the file, not the shape
+    # population from the Census Profile (listed before CIMD's own column), ages and low income too
+    assert [(r["population"], r["age_65_plus"], r["low_income_lim_at_pct"]) for r in rows.values()] == [
+        (745, 245, 12.5),
+        (505, 245, 20.0),
+    ]
     bands = {b["key"]: (b["bands"], b["most_deprived"], b["scope"], b["label"]) for b in store.deprivation_bands(db)}
     assert bands["cimd_economic_dependency_quintile"] == (
         5,

@@ -61,6 +61,13 @@ JS_MESSAGES = [
     N_("Precise points only are shown on the map; others are listed “in” their community."),
     N_("Suggest a correction"),
     # static/js/reach.js
+    N_("By travel time to the nearest site. Area shapes are approximate."),
+    N_("; nearest %(minutes)s min"),
+    N_(
+        "Suggestions are measured by straight line: choose “Straight line” to get one, "
+        "then place it on the map to measure it by travel time."
+    ),
+    N_("Measured on the road network: the travel-time matrix has no times to a new site."),
     N_("everyone reached"),
     N_("up to 25% beyond reach"),
     N_("25–50%"),
@@ -70,6 +77,11 @@ JS_MESSAGES = [
     N_("%(label)s (%(areas)s areas, %(people)s beyond reach)"),
     N_("no census count"),
     N_("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate."),
+    N_("Outlined in black: uncertain, an asset left out for its approximate point is nearer than any used."),
+    N_("Uncertain: an asset left out for its approximate point is nearer."),
+    N_("fewer than %(n)s of %(population)s people beyond reach"),
+    N_("Cannot be measured"),
+    N_("not shown"),
     N_("%(unreached)s of %(population)s people beyond reach"),
     N_("; nearest about %(km)s km by road (estimated)"),
     N_("Put it back"),
@@ -115,6 +127,22 @@ DATA_MESSAGES = [
     N_("Deprivation (CIMD 2021): ethno-cultural composition, national quintile"),
     N_("Deprivation (CIMD 2021): economic dependency, national quintile"),
     N_("Deprivation (CIMD 2021): situational vulnerability, national quintile"),
+    # Labels new-place stores for England (services.place_rows)
+    N_("IMD 2025: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2019: decile (1 = most deprived tenth of England)"),
+    N_("Core20: the most deprived fifth of England (IMD 2025 deciles 1–2)"),
+    N_("Core20: the most deprived fifth of England (IMD 2019 deciles 1–2)"),
+    N_("IMD 2025 — income: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — employment: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — education, skills and training: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — health deprivation and disability: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — crime: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — barriers to housing and services: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — living environment: decile (1 = most deprived tenth of England)"),
+    N_("People aged 0 to 15"),
+    N_("People aged 16 to 64"),
+    N_("People aged 65 and over"),
+    N_("people"),
 ]
 
 

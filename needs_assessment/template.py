@@ -67,6 +67,12 @@ BLOCKS = {
     "uptake": "per loaded service: observed against expected, the areas significantly below, funnel plot and "
     "deprivation gradient, with the source and period the importer recorded",
     "finder_demand": "searches of the finder per 1,000 people by area and the share with no nearby result",
+    # Blocks for any place (the indices, population source and licences it has):
+    "about_place": "geography, date, parameters, the place's sources and licences, the suppression rule",
+    "deprivation_distribution": "people in each band of every deprivation index the place has (deciles, Core20...)",
+    "reach_by_deprivation": "people beyond reach by band of the place's main deprivation indices",
+    "reach_areas_deprivation": "the areas with the most people beyond reach, with their main deprivation bands",
+    "methods_place": "every indicator's definition, the methods and the place's sources",
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from assetmap import DATA_DIR, store
+from assetmap.errors import Conflict
 from assetmap.formats import area_import, asset_import
 from assetmap.place import Place, load_place, save_place
 from assetmap.vocab.categories import default_categories
@@ -62,6 +63,16 @@ INDICATORS = {
 }
 
 
+def _index_metadata(key: str) -> dict:
+    """CIMD columns as an index's score and national quintiles (5 = most deprived; store.indices)."""
+    base = key.removesuffix("_quintile")
+    if base not in CIMD_DIMENSIONS:
+        return {}
+    if key.endswith("_quintile"):
+        return {"index_key": base, "role": "band", "bands": 5, "most_deprived": 5, "scope": "Canada"}
+    return {"index_key": base, "role": "score", "scope": "Canada"}
+
+
 def _read_csv(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
@@ -101,6 +112,7 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     )
     if da_errors or csd_errors:
         raise ValueError(f"embedded area data is broken: {da_errors + csd_errors}")
+    csd_rows += _municipalities_without_outline(data_dir, {r["id"] for r in csd_rows})
     keys = [k for k in dict.fromkeys(da_keys + csd_keys) if k in INDICATORS]
     with store.transaction(db):
         store.declare_indicators(
@@ -112,6 +124,7 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
                     "unit": INDICATORS[k][1],
                     "source": INDICATORS[k][2],
                     "direction": INDICATORS[k][3],
+                    **_index_metadata(k),
                 }
                 for k in keys
             ],
@@ -121,8 +134,33 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     return len(da_rows), len(csd_rows)
 
 
+def _municipalities_without_outline(data_dir: Path, known: set[str]) -> list[dict]:
+    """Municipality facts of the places the outline file lacks (Wahta Mohawk Territory, Moose Point 79):
+    no shape, but their census figures (or none: Wahta was not enumerated) and their year."""
+    rows = []
+    for fact in _read_csv(data_dir / "municipality_facts.csv"):
+        if fact["csduid"] in known:
+            continue
+        row = {
+            "id": fact["csduid"],
+            "name": fact["name"],
+            "level": "CSD",
+            "population": int(fact["pop_2021"]) if fact["pop_2021"] else None,
+            "geometry": None,
+            "geometry_note": "no outline in the source",
+            "source": STATCAN,
+        }
+        for key in ("pop_2016", "pop_change_pct", "avg_age_2021", "seniors_65plus_2021", "seniors_pct_2021",
+                    "indigenous_2021", "indigenous_pct_2021"):  # fmt: skip
+            row[key] = float(fact[key]) if fact.get(key) else None
+        rows.append(row)
+    return rows
+
+
 def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:
     """Load categories, areas and assets of the embedded dataset; returns counts."""
+    if store.level_counts(db) and load_place(db).name != MUSKOKA.name:
+        raise Conflict(f"this database already describes {load_place(db).name}: load Muskoka into a new database")
     n_categories = load_categories(db, data_dir)
     n_da, n_csd = load_areas(db, data_dir)
     save_place(db, MUSKOKA.with_bounds(store.sample_extent(db)))

@@ -3,10 +3,13 @@
 Callers use this facade (`from assetmap import store; store.get_asset(db, 1)`); the modules
 behind it are split by what they keep: db (connections, the transaction rule, data version),
 schema/schema_features/derived (tables, migrations, what the field registry derives), categories,
-assets (reading), edits (changing, with history), areas, suggestions, jobs, users, assessments,
-uptake (service use, population by age band, the finder's searches), backup (whole-file copies).
+assets (reading), edits (changing, with history), areas, indices (deprivation columns), postcodes (a
+place's postcodes and place names), access_points, suggestions, jobs, users, assessments, travel
+(matrices and road networks), uptake (service use, population by age band, the finder's searches),
+backup (whole-file copies).
 """
 
+from assetmap.store.access_points import access_points, count_access_points, set_access_points
 from assetmap.store.areas import (
     AREA_COLUMNS_SET,
     area_geometries,
@@ -14,6 +17,7 @@ from assetmap.store.areas import (
     area_levels,
     area_samples,
     areas_by_ids,
+    clear_areas,
     declare_indicators,
     default_level,
     geometry_notes,
@@ -89,11 +93,35 @@ from assetmap.store.edits import (
     unarchive_asset,
     update_asset,
 )
+from assetmap.store.indices import deprivation_bands, index_columns
+from assetmap.store.postcodes import (
+    all_postcodes,
+    count_postcodes,
+    find_postcode,
+    list_place_names,
+    outward_centre,
+    postcode_near,
+    replace_place_names,
+    replace_postcodes,
+)
 from assetmap.store.schema import AREA_COLUMNS, migrate
 from assetmap.store.search import finder_index_rows, text_matches
 from assetmap.store.suggestions import add_suggestion, get_suggestion, list_suggestions
 from assetmap.store.suggestions import count_pending as count_pending_suggestions
 from assetmap.store.suggestions import decide as decide_suggestion
+from assetmap.store.travel import (
+    active_asset_names,
+    area_names,
+    matrix_area_ids,
+    matrix_asset_ids,
+    matrix_pairs,
+    network_folder,
+    remove_source,
+    replace_matrix,
+    replace_network,
+    travel_source,
+    travel_sources,
+)
 from assetmap.store.uptake import (
     demand_rows,
     get_service_use,

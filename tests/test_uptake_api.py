@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from assetmap import store
+from assetmap.services import reach as reach_service
 from needs_assessment import uptake
 from tests.test_uptake_import import EXAMPLES, SERVICE, load_example
 
@@ -118,7 +119,7 @@ def test_small_counts_are_suppressed_in_the_api(runner, client, db):
 def test_four_classes_from_the_reach_of_a_category(runner, client, db):
     load_example(runner)
     body = client.get(QUERY + "&category=health").get_json()
-    reach = client.get("/api/reach?category=health").get_json()
+    reach = reach_service.reach_report(db, "health")  # the estimate itself, not its published rounding
     far = {a["id"]: a["unreached_share"] >= 0.5 for a in reach["areas"]}
     ids = [a["id"] for a in body["areas"]]
     _, _, expected = direct(db, far=np.array([far[i] for i in ids]))
@@ -127,6 +128,10 @@ def test_four_classes_from_the_reach_of_a_category(runner, client, db):
     assert all(classes[i] in ("near_lower", "far_lower") for i in ("35440210", "35440211"))
     assert body["distance"]["category"] == "health" and "at least 50%" in body["distance"]["far"]
     assert client.get(QUERY).get_json()["areas"][0]["distance_class"] is None  # no category: no classes
+    store.upsert_categories(db, [{"slug": "dentists", "label": "Dentists", "sort_order": 99}])  # no site at all
+    body = client.get(QUERY + "&category=dentists").get_json()
+    assert body["distance"]["far"] is None and body["distance"]["reason"]
+    assert {a["distance_class"] for a in body["areas"]} == {None} and body["ratio"] is not None
 
 
 def test_services_list_and_errors(runner, client, db):

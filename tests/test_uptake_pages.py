@@ -175,3 +175,11 @@ def test_assessment_pdf_has_the_uptake_section(runner, client, db, tmp_path):
     from tests.browser.conftest import keep_artifact
 
     keep_artifact(png, "assessment-pdf-uptake.png")
+
+
+def test_page_when_far_cannot_be_said(runner, client, db):
+    load_example(runner)
+    store.upsert_categories(db, [{"slug": "dentists", "label": "Dentists", "sort_order": 99}])  # no site at all
+    html = client.get(PAGE.replace("health", "dentists")).get_data(as_text=True)
+    assert 'data-view="distance"' not in html and "Near a service but using it less" not in html
+    assert "1,779" in text_of(html)  # the rest of the page stands

@@ -161,7 +161,10 @@ def _far(db, category, circuity, include_imprecise, level, ids) -> tuple[np.ndar
     report = reach_service.reach_report(
         db, category, circuity=circuity, include_imprecise=include_imprecise, level=level
     )
-    share = {a["id"]: a["unreached_share"] for a in report["areas"]}
+    facts = {"category": category, "category_label": report["category_label"]}
+    if not report.get("measurable", True):  # no usable site: who is far cannot be said
+        return None, {**facts, "far": None, "reason": report.get("reason")}
+    share = {a["id"]: a["unreached_share"] or 0.0 for a in report["areas"]}
     far = np.array([share.get(a, 0.0) >= FAR_SHARE for a in ids])
     return far, {
         "category": category,

@@ -18,7 +18,9 @@ from needs_assessment.indicators import quintile
 MUSKOKA = Place(
     name="Muskoka",
     country="CA",
+    center=(45.12, -79.35),
     zoom=9,
+    search_examples=("P1L 1T8", "Bracebridge", "45.03,-79.31"),
     timezone="America/Toronto",
     holidays="CA-ON",
     help_line="Call or text 211 (Ontario), any time, for help finding community and social services",

@@ -71,7 +71,7 @@ class OutsideRegion(InvalidParameter):
 
     def __init__(self, query: str, place_name: str):
         super().__init__(
-            f"'{query}' is outside the area this map covers ({place_name}). "
+            f"'{query}' is outside the area this map covers ({place_name or 'the loaded areas'}). "
             "Try a postal code, an address or a town in that area."
         )
         self.query, self.place_name = query, place_name

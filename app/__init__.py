@@ -81,11 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     app.json.sort_keys = False
     app.jinja_env.filters["safe_href"] = safe_href
-    app.jinja_env.filters["thousands"] = lambda v: "–" if v is None else f"{v:,.0f}"
-    app.jinja_env.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.0f}%"
-    app.jinja_env.filters["km"] = lambda m: (
-        "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
-    )
+    # thousands, pct and km (numbers as the request's language writes them) come with app.i18n.
 
     from app import auth, cli, db, errorpages, i18n, security
     from app.views import admin, api, assessments, assets, finder, imports, maps, ops, suggestions

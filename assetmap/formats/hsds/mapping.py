@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 
+from assetmap import fields
 from assetmap.formats.hsds.leftovers import apply_leftovers
 from assetmap.formats.hsds.parse import parse_unit
 from assetmap.formats.hsds.terms import ROUND_TRIP_FIELDS, Context, attribute, field_term
 from assetmap.formats.hsds.unit import asset_extra, structured_unit, unit_ids
 from assetmap.formats.hsds.values import same_value
-from assetmap import fields
 from assetmap.privacy import public_asset
 from assetmap.vocab import abcd
 

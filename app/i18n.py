@@ -94,8 +94,11 @@ JS_MESSAGES = [
 ]
 
 
-# Labels the demo data stores in English (app/demo.py), shown in the map's legend.
+# Labels the demo data stores in English (app/demo.py), shown in the map's legend, and the places'
+# help lines (assetmap.place.COUNTRIES), printed on handouts.
 DATA_MESSAGES = [
+    N_("Call or text 211"),
+    N_("Call or text 211 (Ontario), any time, for help finding community and social services"),
     N_("Deprivation (CIMD 2021): residential instability, national quintile"),
     N_("Deprivation (CIMD 2021): ethno-cultural composition, national quintile"),
     N_("Deprivation (CIMD 2021): economic dependency, national quintile"),

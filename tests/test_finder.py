@@ -502,8 +502,8 @@ def pdf_text(data: bytes) -> tuple[int, str]:
     return len(reader.pages), unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages))
 
 
-def test_handout_pdf_one_page_with_names_and_note(client, db):
-    # the eight supports with the most text still fit one page
+def test_handout_pdf_large_print_on_two_pages_at_most(client, db):
+    # the eight supports with the most text, in large print, take two pages
     longest = [
         r[0]
         for r in db.execute(
@@ -514,7 +514,7 @@ def test_handout_pdf_one_page_with_names_and_note(client, db):
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert resp.headers["Content-Disposition"].startswith('attachment; filename="ressources-')
     pages, text = pdf_text(resp.data)
-    assert pages == 1
+    assert pages == 2
     flat = re.sub(r"\s+", " ", text)
     assert "Vérifiez avant de vous déplacer" in flat
     names = [r[0] for r in db.execute(f"SELECT name FROM assets WHERE id IN ({','.join(map(str, longest))})")]

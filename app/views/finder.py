@@ -28,7 +28,7 @@ from app.views.finder_words import (
 )
 from assetmap import store, values
 from assetmap.errors import InvalidParameter, NotFound
-from assetmap.formats import printing
+from assetmap.formats import printing, qr
 from assetmap.services import finder, published
 from assetmap.services.finder_index import COST_CHOICES
 from assetmap.values import parse_categories, parse_choice, parse_query
@@ -231,7 +231,15 @@ def _handout_context():
         "share_url": share,
         "ids_param": ",".join(str(r["id"]) for r in chosen),
         "lang": lang,
+        "qr_uri": qr.qr_data_uri(share),
+        "help_line": help_line(),
     }
+
+
+def help_line() -> str:
+    """The place's help line ('Call or text 211 ...') in the request's language; '' when it has none."""
+    line = place().help_line
+    return gettext(line).rstrip(".") if isinstance(line, str) and line.strip() else ""
 
 
 @bp.get("/finder/handout")
@@ -244,6 +252,7 @@ def handout():
     return render_template("print/handout.html", pdf=False, **context)
 
 
+HANDOUT_LAYOUT = 7  # part of a cached PDF's name: a new layout is never served from an old file
 HANDOUT_PDF_LIMIT = (30, 600)  # PDFs per client per 10 minutes (each can take a second of CPU)
 
 
@@ -257,7 +266,7 @@ def handout_pdf():
         return render_template("error.html", message=str(exc), status=400), 400
     db = get_db()
     folder = published.folder_for(current_app.instance_path, "handout-cache", current_app.config["DATABASE"])
-    name = f"handout-{context['ids_param'].replace(',', '-')}-{context['lang']}-{store.data_version(db)}.pdf"
+    name = f"handout-v{HANDOUT_LAYOUT}-{context['ids_param'].replace(',', '-')}-{context['lang']}-{store.data_version(db)}.pdf"
     if not (folder / name).exists():
         wait = rate_limited("handout_pdf", *HANDOUT_PDF_LIMIT)
         if wait is not None:

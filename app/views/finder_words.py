@@ -159,12 +159,19 @@ def details(result: dict) -> dict[str, str | None]:
     return {k: (v or None) for k, v in out.items()}
 
 
-def unknown_text(known: dict[str, str | None]) -> str | None:
-    """One line for everything not known: 'Phone, hours and cost not known — check before you go.'"""
+def unknown_list(known: dict[str, str | None]) -> str | None:
+    """The details not known, as one list in words: 'phone, hours and cost'."""
     missing = [str(UNKNOWN_WORDS[k]) for k, v in known.items() if v is None]
     if not missing:
         return None
-    listed = format_list([m[:1].lower() + m[1:] for m in missing], locale=str(get_locale() or "en"))
+    return format_list([m[:1].lower() + m[1:] for m in missing], locale=str(get_locale() or "en"))
+
+
+def unknown_text(known: dict[str, str | None]) -> str | None:
+    """One line for everything not known: 'Phone, hours and cost not known — check before you go.'"""
+    listed = unknown_list(known)
+    if listed is None:
+        return None
     sentence = gettext("%(details)s not known — check before you go.", details=listed)
     return sentence[:1].upper() + sentence[1:]
 
@@ -184,6 +191,7 @@ def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None)
     out["mailing_address"] = result.get("address_kind") == "mailing"
     out["details"] = details(out)
     out["unknown_text"] = unknown_text(out["details"])
+    out["unknown_list"] = unknown_list(out["details"])
     return out
 
 

@@ -82,9 +82,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.jinja_env.filters["safe_href"] = safe_href
     # thousands, pct and km (numbers as the request's language writes them) come with app.i18n.
+    from app.context import local_time
+    from needs_assessment.precision import short as precision_short
+
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["precision_short"] = precision_short
 
     from app import auth, cli, db, errorpages, i18n, security
-    from app.views import admin, api, assessments, assets, finder, imports, maps, ops, suggestions
+    from app.views import admin, api, assessments, assets, finder, imports, locations, maps, ops, suggestions
     from app.views import auth as auth_views
     from app.views import hsds as hsds_views
 
@@ -101,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         finder.api_bp,
         auth_views.bp,
         assets.bp,
+        locations.bp,
         imports.bp,
         suggestions.bp,
         admin.bp,

@@ -82,6 +82,8 @@ from assetmap.store.edits import (
     unarchive_asset,
     update_asset,
 )
+from assetmap.store.import_mappings import mapping_sources, remember_mapping, remembered_mapping
+from assetmap.store.locations import assets_to_place, count_by_precision
 from assetmap.store.schema import AREA_COLUMNS, migrate
 from assetmap.store.search import finder_index_rows, text_matches
 from assetmap.store.suggestions import add_suggestion, get_suggestion, list_suggestions

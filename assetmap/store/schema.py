@@ -235,6 +235,7 @@ def migration_sets() -> list[Migrations]:
     module (users, assessments) or in schema_features, so features never renumber each other."""
     from assetmap.store import schema_features
     from assetmap.store.assessments import migrations as assessments
+    from assetmap.store.import_mappings import migrations as import_mappings
     from assetmap.store.users import migrations as users
 
     return [
@@ -244,6 +245,7 @@ def migration_sets() -> list[Migrations]:
         schema_features.finder,
         schema_features.hsds,
         assessments,
+        import_mappings,
     ]
 
 

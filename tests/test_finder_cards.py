@@ -121,3 +121,13 @@ def test_favicon(client):
     resp = client.get("/favicon.ico")
     assert resp.status_code == 200 and resp.mimetype == "image/vnd.microsoft.icon"
     assert resp.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+
+
+def test_api_gives_the_words_without_the_cards_helpers(client):
+    result = next(r for r in client.get("/api/search?q=manna&lang=fr").get_json()["results"] if r["id"] == 4)
+    assert result["subcategory_label"] == "banque alimentaire"
+    assert result["unknown_text"] == (
+        "Non connu : langues, accessibilité, coût, clientèle et date de la dernière vérification — "
+        "vérifiez avant de vous déplacer."
+    )
+    assert not {"details", "unknown_list", "subcategory_lang", "mailing_address"} & set(result)

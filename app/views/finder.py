@@ -124,8 +124,16 @@ def search_api():
         evaluated_at=_iso(found.evaluated_at),
         count=len(found.results),
         more=found.more,
-        results=[decorate(r, labels, origin) for r in found.results],
+        results=[api_result(decorate(r, labels, origin)) for r in found.results],
     )
+
+
+PAGE_ONLY = ("details", "unknown_list", "subcategory_lang", "mailing_address")  # the cards' own helpers
+
+
+def api_result(result: dict) -> dict:
+    """A decorated result as the API gives it (the words, without the page's layout helpers)."""
+    return {k: v for k, v in result.items() if k not in PAGE_ONLY}
 
 
 # --- pages ------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     app.json.sort_keys = False
     app.jinja_env.filters["safe_href"] = safe_href
-    # thousands, pct and km (numbers as the request's language writes them) come with app.i18n.
+    # thousands, pct (never rounded to 0% or 100%) and km, as the request's language writes them: app.i18n.
     from app.context import local_time
     from needs_assessment.precision import short as precision_short
 

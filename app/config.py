@@ -92,6 +92,13 @@ SETTINGS = [
         "from it, never from the Host header a client sends.",
     ),
     Setting(
+        "SMALL_COUNT_THRESHOLD",
+        10,
+        "Public reach figures per area, quintile and group: counts of people below this are not shown and the "
+        "rest are randomly rounded to a multiple of 5 (needs_assessment/rounding.py). Assessments set their own.",
+        int,
+    ),
+    Setting(
         "REQUEST_TIMEOUT_S",
         30,
         "Longest a request's database work may run before it is stopped with a 503 (0: no limit).",

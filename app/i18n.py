@@ -63,6 +63,13 @@ JS_MESSAGES = [
     N_("Precise points only are shown on the map; others are listed “in” their community."),
     N_("Suggest a correction"),
     # static/js/reach.js
+    N_("By travel time to the nearest site. Area shapes are approximate."),
+    N_("; nearest %(minutes)s min"),
+    N_(
+        "Suggestions are measured by straight line: choose “Straight line” to get one, "
+        "then place it on the map to measure it by travel time."
+    ),
+    N_("Measured on the road network: the travel-time matrix has no times to a new site."),
     N_("everyone reached"),
     N_("up to 25% beyond reach"),
     N_("25–50%"),
@@ -72,6 +79,11 @@ JS_MESSAGES = [
     N_("%(label)s (%(areas)s areas, %(people)s beyond reach)"),
     N_("no census count"),
     N_("Rings: reach of each site (solid in town, dashed elsewhere). Area shapes are approximate."),
+    N_("Outlined in black: uncertain, an asset left out for its approximate point is nearer than any used."),
+    N_("Uncertain: an asset left out for its approximate point is nearer."),
+    N_("fewer than %(n)s of %(population)s people beyond reach"),
+    N_("Cannot be measured"),
+    N_("not shown"),
     N_("%(unreached)s of %(population)s people beyond reach"),
     N_("; nearest about %(km)s km by road (estimated)"),
     N_("Put it back"),
@@ -128,8 +140,15 @@ def thousands(value: float | None) -> str:
 
 
 def percent(share: float | None) -> str:
-    """A share (0.25) as a whole percentage: '25%' / '25 %'."""
-    return "–" if share is None else format_percent(share)
+    """A share as a whole percentage in the request's language ('25%' / '25 %'), never rounded to
+    0% or 100% when it is neither ('<1%', '>99%'); None as '–'."""
+    if share is None:
+        return "–"
+    if 0 < share < 0.005:
+        return "<" + format_percent(0.01)
+    if 0.995 <= share < 1:
+        return ">" + format_percent(0.99)
+    return format_percent(share)
 
 
 def kilometres(metres: float | None) -> str:

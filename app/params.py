@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from assetmap import store, values
+from assetmap.errors import InvalidParameter
+from assetmap.services import travel
 
 
 def analysis_args(db, args) -> dict:
@@ -23,3 +25,26 @@ def asset_filters(db, args) -> dict:
         "q": values.parse_query(args.get("q")),
         "mapped": None if mapped is None else mapped == "1",
     }
+
+
+TRAVEL_CHOICES = ("straight", *travel.MODES)
+
+
+def travel_args(args, minutes_key: str = "threshold_min") -> dict | None:
+    """mode, its minutes (threshold_min or catchment_min) and travel_source (matrix|network) for
+    measures by travel time; None for straight-line distance (mode absent or 'straight')."""
+    mode = values.parse_choice(args.get("mode"), "mode", TRAVEL_CHOICES, default="straight")
+    minutes = values.parse_minutes(args.get(minutes_key), minutes_key)
+    prefer = values.parse_choice(args.get("travel_source"), "travel_source", ["matrix", "network"])
+    if mode == "straight":
+        if minutes is not None:
+            raise InvalidParameter(f"{minutes_key} needs mode={'|'.join(travel.MODES)} (straight lines take metres)")
+        return None
+    return {"mode": mode, minutes_key: minutes, "prefer": prefer}
+
+
+def travel_analysis_args(db, args) -> dict:
+    """analysis_args without circuity (a travel time is routed, not estimated)."""
+    found = analysis_args(db, args)
+    found.pop("circuity")
+    return found

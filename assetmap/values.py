@@ -19,6 +19,7 @@ from needs_assessment.reach import DEFAULT_CIRCUITY
 
 MAX_QUERY_LENGTH = 200
 MAX_DISTANCE_M = 500_000
+MAX_MINUTES = 240  # travel time thresholds and catchments
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_IDS = 8  # a handout fits one printed page
@@ -98,6 +99,21 @@ def parse_distance(raw, name: str, required: bool = False) -> float | None:
         raise InvalidParameter(f"{name} must be a number of metres, not {str(raw)[:40]!r}") from None
     if not math.isfinite(value) or value <= 0 or value > MAX_DISTANCE_M:
         raise InvalidParameter(f"{name} must be between 0 and {MAX_DISTANCE_M:,} metres")
+    return value
+
+
+def parse_minutes(raw, name: str, required: bool = False) -> float | None:
+    """A positive number of minutes of travel (at most MAX_MINUTES), or None when absent and optional."""
+    if raw is None or str(raw).strip() == "":
+        if required:
+            raise InvalidParameter(f"{name} is required (minutes)")
+        return None
+    try:
+        value = float(str(raw).replace(",", "."))
+    except (TypeError, ValueError):
+        raise InvalidParameter(f"{name} must be a number of minutes, not {str(raw)[:40]!r}") from None
+    if not math.isfinite(value) or value <= 0 or value > MAX_MINUTES:
+        raise InvalidParameter(f"{name} must be between 0 and {MAX_MINUTES} minutes")
     return value
 
 

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from needs_assessment import suppression
+from needs_assessment import rounding
 from needs_assessment.evaluation import Data, evaluate
 from needs_assessment.report_tables import tables
+from needs_assessment.rounding import Publisher
 from needs_assessment.template import Indicator, Template
 
 # Determinants of health -> asset categories whose sites could be mobilised for a priority.
@@ -102,7 +103,7 @@ def compute(
     template: Template,
     data: Data,
     *,
-    threshold: int = suppression.DEFAULT_THRESHOLD,
+    threshold: int = 5,
     comparators: Sequence[str] = ("district", "ontario"),
     is_district: bool = False,
 ) -> dict:
@@ -121,11 +122,13 @@ def compute(
             reach=data.reach,
             reference=data.reference,
             categories=data.categories,
+            disclosure_key=(*data.disclosure_key, "district"),
         )
     rows = []
+    pub = Publisher(data.disclosure_key, threshold)
     for section, ind in template.indicators():
         value, note = evaluate(ind.expression, data)
-        row = _indicator_row(section.id, ind, value, note, threshold)
+        row = _indicator_row(section.id, ind, value, note, pub, _numerator_small(ind.expression, data, threshold))
         comps = {}
         if district is not None and "district" in ind.comparators:
             cv, cnote = evaluate(ind.expression, district)
@@ -144,16 +147,38 @@ def compute(
         "indicators": rows,
         "tables": tables(data, threshold),
         "threshold": threshold,
-        "suppression_rule": suppression.rule_text(threshold),
+        "suppression_rule": rounding.rule_text(threshold),
     }
+
+
+def _numerator_small(expression: tuple, data: Data, threshold: int) -> bool:
+    """True when a share or rate is worked out from a count the rule hides (so it is hidden too)."""
+    name, args = expression[0], expression[1] if len(expression) > 1 else ()
+    if name == "reach_share":
+        numerator = ("reach", args)
+    elif name in ("percent", "ratio", "rate_per_1000") and args:
+        numerator = args[0]
+    else:
+        return False
+    if not isinstance(numerator, tuple) or numerator[0] not in ("reach", "sum", "csd_sum"):
+        return False  # counts of places (asset_count) are public, not people
+    return rounding.is_small(evaluate(numerator, data)[0], threshold)
 
 
 def _round(v: float | None, digits: int = 6) -> float | None:
     return None if v is None else round(float(v), digits)
 
 
-def _indicator_row(section_id: str, ind: Indicator, value: float | None, note: str, threshold: int) -> dict:
-    suppressed = ind.is_count and suppression.is_small(value, threshold)
+def _indicator_row(
+    section_id: str, ind: Indicator, value: float | None, note: str, pub: Publisher, derived_from_small: bool
+) -> dict:
+    if ind.is_count and "reach" in ind.compute:  # an estimate of people: always rounded
+        shown, suppressed = pub.count(value, "indicator", ind.id)
+        value = None if shown is None else float(shown)
+    elif ind.is_count:  # a census count, published as it is unless small
+        suppressed = rounding.is_small(value, pub.threshold)
+    else:
+        suppressed = derived_from_small and value is not None
     return {
         "id": ind.id,
         "section": section_id,

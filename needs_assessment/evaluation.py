@@ -13,7 +13,9 @@ Inputs (`Data`):
   as `pop_2016` or `seniors_65plus_2021`).
 - `assets`: active assets with `category`, `area_id` (the small area their point falls in, None
   when outside or without a point), `municipality_id`, `precise`, `has_point`, `confidential`.
-- `reach`: per category, `unreached` people by area id and the run's reach facts.
+- `reach`: per category, `unreached` people by area id, `measurable` (False when no asset of the
+  category has a usable point: then no figure is given), both `bounds` (precise points only, and
+  with approximate points) and the run's reach facts.
 - `reference`: reference-table rows by geography name (e.g. Ontario population, land area).
 
 Worked example with two areas of 100 and 300 people:
@@ -47,6 +49,7 @@ class Data:
     reach: dict[str, dict] = field(default_factory=dict)
     reference: dict[str, dict] = field(default_factory=dict)
     categories: list[dict] = field(default_factory=list)
+    disclosure_key: tuple = ()  # what makes this run's rounded counts its own (see rounding.py)
 
 
 def to_number(v) -> float | None:
@@ -151,6 +154,8 @@ def evaluate(expr: tuple, data: Data) -> tuple[float | None, str]:
         result = data.reach.get(args[0])
         if result is None:
             return None, f"no reach analysis for {args[0]!r}"
+        if not result.get("measurable", True):
+            return None, result.get("reason") or "cannot be measured"
         unreached = sum(result["unreached"].get(a["id"], 0.0) for a in data.areas)
         if name == "reach":
             return float(unreached), ""

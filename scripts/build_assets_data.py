@@ -15,12 +15,12 @@ study area is left out (and named in the build output).
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 import string
 import sys
 from pathlib import Path
+
+from _muskoka_areas import build_areas, build_gazetteer, read_csv, write_csv  # scripts/: areas, CSV files
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assets_data"
@@ -199,11 +199,6 @@ def split_address(address: str) -> tuple[str, str, str]:
 
 def join_notes(*parts: str) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
-
-
-def read_csv(path: Path) -> list[dict]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def map_precision(label: str, where: str) -> str:
@@ -385,91 +380,6 @@ def unique_ids(rows: list[dict]) -> None:
             row["external_id"] = f"{base}-{seen[base]}"
 
 
-def write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def round_coords(coords, ndigits: int = 5):
-    """Round nested GeoJSON coordinates (5 decimals is ~1 m)."""
-    if isinstance(coords[0], (int, float)):
-        return [round(c, ndigits) for c in coords]
-    return [round_coords(c, ndigits) for c in coords]
-
-
-def build_areas(src: Path) -> None:
-    """DA polygons (approximate) with their representative points, and municipality outlines."""
-    polys = json.loads((src / "muskoka_da_2021_approx_voronoi.geojson").read_text())
-    points = {row["dauid"]: row for row in read_csv(src / "muskoka_da_2021.csv")}
-    features = []
-    for feat in polys["features"]:
-        props = dict(feat["properties"])
-        rep = points[props["dauid"]]
-        props["rep_lon"] = float(rep["rep_lon"])
-        props["rep_lat"] = float(rep["rep_lat"])
-        geom = feat["geometry"]
-        geom = {"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
-        features.append({"type": "Feature", "properties": props, "geometry": geom})
-    features.sort(key=lambda f: f["properties"]["dauid"])
-    (OUT / "dissemination_areas.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=None) + "\n"
-    )
-    outlines = []
-    for filename, in_muskoka in (
-        ("muskoka_csd_2011geom_2021pop.geojson", True),
-        ("almaguin_csd_2011geom.geojson", False),
-    ):
-        for feat in json.loads((src / filename).read_text())["features"]:
-            props = dict(feat["properties"])
-            props["in_muskoka"] = in_muskoka
-            outlines.append({"type": "Feature", "properties": props, "geometry": feat["geometry"]})
-    (OUT / "municipalities.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": outlines}, ensure_ascii=False) + "\n"
-    )
-
-
-def build_gazetteer(src: Path) -> None:
-    """Community names with a point and its precision, for offline geocoding of place names.
-
-    Towns use GeoNames' place point for their urban FSA; townships use the representative point
-    of their (coarse) outline. Rural post-office points are left out: they are often 20-40 km off.
-    """
-    rows = []
-    towns = {r["name"]: r for r in read_csv(src / "muskoka_fsa_centroids_geonames.csv") if r["fsa"][1] != "0"}
-    for fact in read_csv(src / "muskoka_csd_facts_2021.csv"):
-        name = fact["name"].split(" (")[0]
-        if name in towns:
-            town = towns[name]
-            rows.append(
-                {
-                    "name": name,
-                    "kind": "town",
-                    "latitude": town["lat"],
-                    "longitude": town["lon"],
-                    "precision": "community",
-                    "municipality": name,
-                    "source": f"GeoNames place point of FSA {town['fsa']} (CC BY 4.0)",
-                }
-            )
-        elif fact["rep_lat"]:
-            rows.append(
-                {
-                    "name": name,
-                    "kind": "municipality",
-                    "latitude": fact["rep_lat"],
-                    "longitude": fact["rep_lon"],
-                    "precision": "municipality",
-                    "municipality": name,
-                    "source": f"Statistics Canada census subdivision {fact['csduid']}: {fact['rep_point_source']}",
-                }
-            )
-    write_csv(
-        OUT / "gazetteer.csv", rows, ["name", "kind", "latitude", "longitude", "precision", "municipality", "source"]
-    )
-
-
 def main(argv: list[str]) -> int:
     src = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "data" / "muskoka"
     if not src.is_dir():
@@ -482,8 +392,8 @@ def main(argv: list[str]) -> int:
     assets = page_assets(src, excluded) + odcaf_assets(src, postal_points, excluded)
     unique_ids(assets)
     write_csv(OUT / "assets.csv", assets, ASSET_FIELDS)
-    build_areas(src)
-    build_gazetteer(src)
+    build_areas(src, OUT)
+    build_gazetteer(src, OUT)
     for name, target in (
         ("muskoka_csd_facts_2021.csv", "municipality_facts.csv"),
         ("cimd_2021_quintile_cutpoints.csv", "cimd_quintile_cutpoints.csv"),

@@ -32,10 +32,34 @@ def demo_db_file(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def db_path(tmp_path, demo_db_file) -> Path:
-    path = tmp_path / "assetmap.db"
+PASSWORD = "correct horse battery"
+ACCOUNTS = {role: f"{role}@example.org" for role in ("admin", "editor", "public")}
+
+
+@pytest.fixture(scope="session")
+def accounts_db_file(tmp_path_factory, demo_db_file) -> Path:
+    """The demo database plus one account per role (ACCOUNTS, password PASSWORD), made once per session:
+    hashing a password with scrypt costs about 0.1 s, the slowest part of setting up a test."""
+    from assetmap import store
+    from assetmap.store import users
+
+    path = tmp_path_factory.mktemp("accounts") / "demo-accounts.db"
     shutil.copy(demo_db_file, path)
+    db = open_database(path)
+    for role, email in ACCOUNTS.items():
+        users.create_user(db, email, PASSWORD, role, store.now_iso())
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def db_path(request, tmp_path, demo_db_file) -> Path:
+    """This test's own copy of the demo database; the copy with accounts when the test uses `accounts`
+    (directly or through another fixture), so a test without them still sees no accounts at all."""
+    source = request.getfixturevalue("accounts_db_file") if "accounts" in request.fixturenames else demo_db_file
+    path = tmp_path / "assetmap.db"
+    shutil.copy(source, path)
     return path
 
 
@@ -72,21 +96,10 @@ def empty_db(tmp_path):
     database.close()
 
 
-PASSWORD = "correct horse battery"
-
-
 @pytest.fixture
-def accounts(db):
-    """One account per role; returns {role: email}."""
-    from assetmap import store
-    from assetmap.store import users
-
-    emails = {}
-    for role in ("admin", "editor", "public"):
-        email = f"{role}@example.org"
-        users.create_user(db, email, PASSWORD, role, store.now_iso())
-        emails[role] = email
-    return emails
+def accounts(db_path) -> dict[str, str]:
+    """One account per role in this test's database (see db_path); returns {role: email}."""
+    return dict(ACCOUNTS)
 
 
 def csrf_token(client, path="/login") -> str:

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from app import create_app
 from assetmap.store import users
 from tests.conftest import PASSWORD, csrf_token
 
@@ -41,12 +42,39 @@ def test_login_logout_and_cookie_flags(client, accounts):
     assert "Sign in" in client.get("/").get_data(as_text=True)
 
 
-def test_secure_cookie_flag_in_production(app, accounts):
-    app.config["SESSION_COOKIE_SECURE"] = True
-    client = app.test_client()
-    token = csrf_token(client)
-    resp = client.post("/login", data={"email": accounts["editor"], "password": PASSWORD, "csrf_token": token})
-    assert "Secure" in resp.headers["Set-Cookie"]
+STRONG_KEY = "k3y-" + "0123456789abcdef" * 3
+
+
+@pytest.mark.parametrize(
+    "env, config, secure",
+    [
+        ({}, {}, False),  # development: the cookie must also work on http://localhost
+        ({"ASSETMAP_SECURE_COOKIES": "1"}, {}, True),
+        ({"ASSETMAP_PRODUCTION": "1"}, {}, True),  # production turns it on by itself
+        ({}, {"PRODUCTION": True}, True),
+        ({}, {"SECURE_COOKIES": True}, True),
+    ],
+)
+def test_session_cookie_is_secure_when_configured(monkeypatch, db_path, accounts, env, config, secure):
+    """The app's own settings (ASSETMAP_* or create_app's config) decide the flag on a real sign-in's cookie."""
+    for name in ("ASSETMAP_SECURE_COOKIES", "ASSETMAP_PRODUCTION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ASSETMAP_SECRET_KEY", STRONG_KEY)  # production refuses a weak one
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    client = create_app({"TESTING": True, "DATABASE": str(db_path), **config}).test_client()
+    site = "https://localhost"  # as deployed behind HTTPS, where the browser sends a Secure cookie back
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get(site + "/login").get_data(as_text=True))[1]
+    resp = client.post(
+        site + "/login",
+        data={"email": accounts["editor"], "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": site + "/login"},  # over HTTPS, Flask-WTF also checks the form came from this site
+    )
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"  # signed in
+    cookies = resp.headers.getlist("Set-Cookie")
+    assert [c.split("=", 1)[0] for c in cookies] == ["session"]
+    assert ("; Secure" in cookies[0]) is secure
+    assert "; HttpOnly" in cookies[0] and "; SameSite=Lax" in cookies[0]
 
 
 def test_wrong_password_and_unknown_email_same_answer(client, accounts):
@@ -87,10 +115,10 @@ def test_deactivated_user_cannot_sign_in(client, db, accounts):
     user = users.get_user_by_email(db, accounts["editor"])
     users.update_user(db, user["id"], active=False)
     token = csrf_token(client)
-    assert (
-        client.post("/login", data={"email": accounts["editor"], "password": PASSWORD, "csrf_token": token}).status_code
-        == 401
-    )
+    resp = client.post("/login", data={"email": accounts["editor"], "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 401
+    assert "That email and password do not match an active account." in resp.get_data(as_text=True)
+    assert "Sign out" not in client.get("/").get_data(as_text=True)
 
 
 def test_forms_without_csrf_are_refused(client, accounts):

@@ -161,7 +161,19 @@ def test_compute_whole_assessment_with_comparators_and_suppression():
     quint = small["tables"]["quintile_distribution"]
     assert quint == {}  # the tiny data has no CIMD columns
     pop = small["tables"]["population_by_area"]
-    assert pop["rows"] == [{"id": "m1", "name": "One", "population": 303.0, "areas": 2, "suppressed": False}]
+    assert pop["rows"] == [
+        {
+            "id": "m1",
+            "name": "One",
+            "counted": 2,
+            "areas": 2,
+            "population": 303,
+            "suppressed": False,
+            "not_enumerated": False,
+            "population_2016": 320,
+            "population_2016_suppressed": False,
+        }
+    ]
 
 
 def test_compute_skips_district_comparator_for_the_district():
@@ -175,10 +187,11 @@ def test_asset_tables_count_by_category_and_municipality_with_precision():
     assert by_cat["food"] == {
         "category": "food",
         "label": "Food",
-        "count": 2,
-        "per_1000": 2.0,
+        "count": 3,  # the one with no point and no municipality counts for the whole district
+        "per_1000": 3.0,
         "precise": 1,
         "approximate": 1,
+        "no_point": 1,
         "confidential": 0,
     }
     assert tables["assets_by_category"]["no_point"] == 1

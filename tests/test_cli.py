@@ -16,7 +16,7 @@ def test_init_db_and_load_demo_twice(tmp_path):
     result = runner.invoke(args=["load-demo"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == (
-        "Loaded 9 categories, 107 dissemination areas, 12 municipalities; "
+        "Loaded 9 categories, 107 dissemination areas, 14 municipalities; "
         "assets: 149 added, 0 updated, 0 unchanged, 0 rejected; example needs assessment: /assessments/1."
     )
     result = runner.invoke(args=["load-demo"])

@@ -81,4 +81,4 @@ def test_reload_is_idempotent(db):
     report = counts["assets"]
     assert (report.inserted, report.updated, report.unchanged, report.errors) == (0, 0, 149, [])
     assert db["assets"].count == 149
-    assert db["areas"].count == 119
+    assert db["areas"].count == 121  # 107 DAs, 12 outlines, Wahta and Moose Point 79 (figures only)

@@ -12,17 +12,14 @@ import pytest
 from assetmap import store
 from assetmap.services import jobs
 from assetmap.store import jobs as jobs_store
-from assetmap.store import open_database, users
+from assetmap.store import open_database
+from tests.conftest import PASSWORD
 from tests.server import HttpSession, LiveServer
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def editor_db(db_path):
-    db = open_database(db_path)
-    users.create_user(db, "editor@example.org", PASSWORD, "editor", store.now_iso())
-    db.close()
+def editor_db(db_path, accounts):
+    """The test's database, which has the editor account (editor@example.org)."""
     return db_path
 
 

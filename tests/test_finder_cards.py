@@ -94,10 +94,10 @@ def test_handout_bar_only_when_something_is_selected(client):
 
 def test_french_numbers_and_subcategories(client):
     reach = client.get("/reach?category=food&lang=fr").get_data(as_text=True)
-    assert "<strong>55\u00a0015</strong> personnes sur 66\u00a0674 (83\u00a0%)" in reach
+    assert "<strong>55\u00a0062</strong> personnes sur 66\u00a0674 (83\u00a0%)" in reach
     assert "plus de 1,6\u00a0km en ville" in reach or "plus de 1,6 km en ville" in reach
     english = client.get("/reach?category=food&lang=en").get_data(as_text=True)
-    assert "<strong>55,015</strong> of 66,674 people (83%)" in english and "more than 1.6 km in town" in english
+    assert "<strong>55,062</strong> of 66,674 people (83%)" in english and "more than 1.6 km in town" in english
     finder = client.get("/finder?near=P1L+1T8&category=food&lang=fr").get_data(as_text=True)
     assert "Alimentation · <span>banque alimentaire</span>" in finder
     assert "environ 15 km, à vol d’oiseau" in finder or "environ 15 km, à vol d’oiseau" in finder

@@ -164,13 +164,16 @@ def test_geojson_import_never_crashes(empty_db, tmp_path_factory, doc):
 @given(json_values)
 def test_area_import_never_crashes(empty_db, tmp_path_factory, doc):
     path = tmp_path_factory.mktemp("fuzz") / "a.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": doc if isinstance(doc, list) else [doc]}))
+    features = doc if isinstance(doc, list) else [doc]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     try:
         report = area_import.import_areas(empty_db, path, "X")
     except tables.ImportFileError as exc:
         assert str(exc)
         return
-    assert report.written + len(report.errors) >= 0
+    # every feature is either written or rejected with its number and a reason
+    assert report.written + len(report.errors) == len(features)
+    assert all(1 <= number <= len(features) and reason for number, reason in report.errors)
 
 
 @FAST
@@ -181,12 +184,20 @@ def test_hsds_json_import_never_crashes(empty_db, tmp_path_factory, doc):
     path = tmp_path_factory.mktemp("fuzz") / "services.json"
     for candidate in (doc, [doc] if isinstance(doc, dict) else doc, {"contents": doc}):
         path.write_text(json.dumps(candidate))
+        before = empty_db["assets"].count
         try:
             report = hsds_io.import_hsds(empty_db, path, default_category="food")
         except tables.ImportFileError as exc:
             assert str(exc)
+            assert empty_db["assets"].count == before  # a refused file changes nothing
             continue
-        assert report.inserted + report.updated + report.unchanged >= 0
+        assert_hsds_report(empty_db, report, before)
+
+
+def assert_hsds_report(db, report, assets_before: int):
+    """The report matches the database: one new asset per inserted service; every problem says where and why."""
+    assert db["assets"].count == assets_before + report.inserted
+    assert all(where and reason for where, reason in report.errors + report.skipped + report.warnings)
 
 
 @FAST
@@ -206,10 +217,14 @@ def test_hsds_package_import_never_crashes(empty_db, tmp_path_factory, rows):
     writer.writerow(["id", "name", "organization_id", "status"])
     writer.writerows(rows)
     (folder / "services.csv").write_text(buf.getvalue())
+    before = empty_db["assets"].count
     try:
-        hsds_io.import_hsds(empty_db, folder, default_category="food")
+        report = hsds_io.import_hsds(empty_db, folder, default_category="food")
     except tables.ImportFileError as exc:
         assert str(exc)
+        assert empty_db["assets"].count == before
+        return
+    assert_hsds_report(empty_db, report, before)
 
 
 API_PARAMS = {

@@ -84,9 +84,11 @@ def test_production_turns_on_secure_cookies(tmp_path):
     app = create_app(
         {"PRODUCTION": True, "SECRET_KEY": "k3y-" + "0123456789abcdef" * 3, "DATABASE": str(tmp_path / "x.db")}
     )
-    assert app.config["SESSION_COOKIE_SECURE"] is True
-    resp = app.test_client().get("/login")
+    resp = app.test_client().get("https://localhost/login")
     assert resp.headers["Strict-Transport-Security"] == "max-age=31536000"
+    # the session cookie the sign-in form sets (for its CSRF token) is HTTPS-only; see also
+    # test_accounts.test_session_cookie_is_secure_when_configured for a whole sign-in
+    assert "; Secure" in resp.headers["Set-Cookie"]
 
 
 # --- backups -------------------------------------------------------------------------------------

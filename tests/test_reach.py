@@ -146,9 +146,12 @@ def test_grid_sampling_matches_exact_buffer_intersection_within_2_percent(seed):
 
 
 def test_sample_points_spread_inside_polygon():
-    geom = box(-79.4, 45.0, -79.3, 45.05)
+    small = box(-79.31, 45.0, -79.3, 45.005)  # about 0.4 km²: the 64-point floor
+    assert 50 <= len(sample_points(small)) <= 90
+    geom = box(-79.4, 45.0, -79.3, 45.05)  # about 44 km²: one point per 500 m square
     pts = sample_points(geom)
-    assert 50 <= len(pts) <= 90
+    assert 150 <= len(pts) <= 200
+    assert len(sample_points(box(-80, 45, -79, 46))) <= 1024  # a huge area: capped
     assert all(geom.contains(Point(p)) for p in pts)
     assert sample_points(Point(-79.3, 45.0)) == [(-79.3, 45.0)]
 

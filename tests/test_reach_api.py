@@ -2,6 +2,8 @@
 
 import pytest
 
+from assetmap.services import reach as reach_service
+
 
 def reach(client, **params):
     resp = client.get("/api/reach", query_string=params)
@@ -16,11 +18,22 @@ def test_reach_payload_fields_and_totals(client, db):
     assert r["thresholds"]["urban_m"] == 1609 and r["thresholds"]["rural_m"] == 16093
     assert r["total_population"] == 66674
     assert len(r["areas"]) == 107
-    assert set(r["areas"][0]) >= {"id", "name", "population", "unreached_population", "nearest_m"}
-    assert r["unreached_population"] == pytest.approx(sum(a["unreached_population"] for a in r["areas"]), abs=1)
+    assert set(r["areas"][0]) >= {"id", "name", "population", "unreached_population", "nearest_m", "uncertain"}
+    # per-area counts are published under the small-number rule; the service's own figures add up exactly
+    raw = reach_service.reach_report(db, "food")
+    assert r["unreached_population"] == raw["unreached_population"]
+    assert raw["unreached_population"] == pytest.approx(sum(a["unreached_population"] for a in raw["areas"]), abs=1)
+    for shown, exact in zip(r["areas"], raw["areas"], strict=True):
+        if shown["unreached_suppressed"]:
+            assert shown["unreached_population"] is None and 0.5 <= exact["unreached_population"] < 9.5
+        else:  # a multiple of 5, or capped at the area's people (a part never exceeds its whole)
+            assert shown["unreached_population"] % 5 == 0 or shown["unreached_population"] == exact["population"]
+            assert abs(shown["unreached_population"] - exact["unreached_population"]) < 5
     # most unreached first
-    unreached = [a["unreached_population"] for a in r["areas"]]
+    unreached = [a["unreached_population"] for a in raw["areas"]]
     assert unreached == sorted(unreached, reverse=True)
+    assert r["measurable"] is True and r["reason"] is None
+    assert r["precisions_used"] == ["exact", "address", "landmark", "postal_code"]
     # precision: only precise food points are used by default; the rest are counted and explained
     precise = db.execute(
         "SELECT COUNT(*) FROM assets WHERE category = 'food' AND location_precision IN ('exact','address','landmark','postal_code')"
@@ -58,9 +71,10 @@ def test_deprivation_breakdown(client):
     # every counted DA has a CIMD score except five: their people are outside the quintile rows
     assert 60000 < sum(q["population"] for q in rows) <= 66674
     for q in rows:
-        assert q["unreached_share"] == pytest.approx(
-            q["unreached_population"] / q["population"] if q["population"] else 0
-        )
+        if q["unreached_suppressed"] or not q["population"]:
+            assert q["unreached_share"] is None
+        else:
+            assert q["unreached_share"] == pytest.approx(q["unreached_population"] / q["population"], abs=1e-4)
 
 
 @pytest.mark.parametrize(

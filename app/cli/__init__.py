@@ -1,7 +1,7 @@
 """Command-line interface (`flask --app app COMMAND`): thin wrappers over library functions.
 
 core: database, demo data, accounts, categories, backups; open_data: imports and exports;
-common: what they share.
+travel: travel-time matrices and road networks; common: what they share.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 def init_app(app) -> None:
     """Register every command."""
-    from app.cli import core, open_data
+    from app.cli import core, open_data, travel
     from assetmap import store
 
-    for command in core.COMMANDS + open_data.COMMANDS:
+    for command in core.COMMANDS + open_data.COMMANDS + travel.COMMANDS:
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"store": store})

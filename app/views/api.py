@@ -8,12 +8,12 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from app.auth import actor, editor_required
 from app.context import geocoder, place
 from app.db import get_db
-from app.params import analysis_args, asset_filters
+from app.params import analysis_args, asset_filters, travel_analysis_args, travel_args
 from assetmap import fields, store, validation, values
 from assetmap.errors import Conflict, InvalidParameter, NotFound
 from assetmap.formats import exports, geojson
 from assetmap.services import reach as reach_service
-from assetmap.services import scenario
+from assetmap.services import scenario, travel, travel_whatif
 from assetmap.services.published import MemoryCache, Published
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -113,12 +113,20 @@ def reach():
     """
     db = get_db()
     fmt = values.parse_choice(request.args.get("format"), "format", ["json", "geojson", "csv"], default="json")
+    by_time = travel_args(request.args)
+    if by_time:  # mode=car|transit|walk|bicycle: minutes from a matrix or along a road network
+        report = travel.reach_report(
+            db, request.args.get("category"), **by_time, **travel_analysis_args(db, request.args)
+        )
+        report = reach_service.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
+        return _reach_response(db, report, fmt)
     report = reach_service.reach_report(
         db,
         request.args.get("category"),
         threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
         **analysis_args(db, request.args),
     )
+    report = reach_service.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
     if fmt == "geojson":
         return Response(geojson.dumps(reach_service.reach_geojson(db, report)), mimetype="application/geo+json")
     if fmt == "csv":
@@ -126,10 +134,30 @@ def reach():
     return jsonify(report)
 
 
+def _reach_response(db, report: dict, fmt: str) -> Response:
+    if fmt == "geojson":
+        return Response(geojson.dumps(reach_service.reach_geojson(db, report)), mimetype="application/geo+json")
+    if fmt == "csv":
+        return _download(exports.reach_csv(report), "text/csv", f"reach-{report['category']}-{report['mode']}.csv")
+    return jsonify(report)
+
+
 @bp.get("/access")
 def access():
     """2SFCA / E2SFCA access scores per area, 1.0 = district average."""
     db = get_db()
+    by_time = travel_args(request.args, "catchment_min")
+    if by_time:  # a catchment in minutes of travel by the mode
+        if by_time["catchment_min"] is None:
+            raise InvalidParameter("catchment_min is required (minutes) when a mode is given")
+        report = travel_whatif.access_report(
+            db,
+            request.args.get("category"),
+            **by_time,
+            method=values.parse_choice(request.args.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
+            **travel_analysis_args(db, request.args),
+        )
+        return jsonify(report)
     report = reach_service.access_report(
         db,
         request.args.get("category"),
@@ -147,6 +175,12 @@ def reach_scenario():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidParameter('send a JSON object, e.g. {"category": "food", "add": [{"lon": -79.3, "lat": 45.0}]}')
+    by_time = travel_args(body)
+    if by_time:  # matrix: closures only, new sites on the road network when one is loaded
+        report = travel_whatif.scenario_report(
+            db, body.get("category"), values.parse_scenario(body), **by_time, **travel_analysis_args(db, body)
+        )
+        return jsonify(scenario.published_scenario(report, current_app.config["SMALL_COUNT_THRESHOLD"]))
     report = scenario.scenario_report(
         db,
         body.get("category"),
@@ -156,13 +190,15 @@ def reach_scenario():
         method=values.parse_choice(body.get("method"), "method", ["2sfca", "e2sfca"], default="2sfca"),
         **analysis_args(db, body),
     )
-    return jsonify(report)
+    return jsonify(scenario.published_scenario(report, current_app.config["SMALL_COUNT_THRESHOLD"]))
 
 
 @bp.get("/reach/suggest")
 def reach_suggest():
     """The area centre where one new asset of the category would reach the most unreached people."""
     db = get_db()
+    if travel_args(request.args):
+        raise InvalidParameter(SUGGEST_BY_TIME)
     report = scenario.suggest_site(
         db,
         request.args.get("category"),
@@ -171,6 +207,12 @@ def reach_suggest():
         **analysis_args(db, request.args),
     )
     return jsonify(report)
+
+
+SUGGEST_BY_TIME = (
+    "suggesting a site is measured by straight-line distance only (a travel time needs a route to every candidate); "
+    "choose straight line to get a suggestion, then place it on the map to measure it by travel time"
+)
 
 
 # --- editing (editors and admins; session cookie + X-CSRFToken header) ------------------------

@@ -150,10 +150,16 @@ def _sections(row: dict):
         return ()
 
 
-def _opportunities(row: dict) -> dict[str, list[dict]]:
-    """Existing assets in the geography that could be mobilised, per determinant of health."""
+def _opportunities(row: dict) -> dict[str, dict]:
+    """Existing assets in the geography that could be mobilised, per determinant of health: the
+    determinant's own category first ("own"), then related categories ("related")."""
     assets = row["results"]["tables"].get("assets_list", [])
-    return {key: [a for a in assets if a["category"] in cats] for key, (_, cats) in DETERMINANTS.items()}
+    out = {}
+    for key, (_, cats) in DETERMINANTS.items():
+        own = [a for a in assets if cats and a["category"] == cats[0]]
+        related = [a for a in assets if a["category"] in cats[1:]]
+        out[key] = {"own": own, "related": related}
+    return out
 
 
 @bp.get("/<int:assessment_id>")

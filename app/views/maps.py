@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
+from app.auth import rate_limited
 from app.context import place
 from app.db import get_db
-from app.i18n import category_label
+from app.i18n import N_, category_label, current_language
 from app.maps import build_map
+from app.params import travel_args
 from assetmap import store, values
 from assetmap.errors import InvalidParameter
-from assetmap.services import reach
+from assetmap.formats import printing
+from assetmap.services import reach, travel, travel_whatif
 from needs_assessment.precision import PRECISION_WORDS
 from needs_assessment.reach import DEFAULT_CIRCUITY
 
@@ -131,6 +135,8 @@ def reach_page():
     """
     db = get_db()
     categories = store.list_categories(db)
+    if request.args.get("mode") not in (None, "", "straight"):
+        return _reach_page_by_time(db, categories)
     category = request.args.get("category") or "food"
     error = None
     try:
@@ -148,11 +154,14 @@ def reach_page():
         category, threshold_m, circuity, include_imprecise = "food", None, DEFAULT_CIRCUITY, False
         report = reach.reach_report(db, category)
         other = reach.reach_report(db, category, include_imprecise=True)
+    small = current_app.config["SMALL_COUNT_THRESHOLD"]
+    report, other = reach.published(report, small), reach.published(other, small)
     area_level, _ = map_levels(db)
     config = {
         "api": url_for("api.categories").rsplit("/", 1)[0],
         "areaLevel": report["level"],
         "category": category,
+        "smallCount": small,
         "categories": [
             {**{k: c[k] for k in ("slug", "colour", "symbol")}, "label": category_label(c)} for c in categories
         ],
@@ -177,8 +186,120 @@ def reach_page():
         include_imprecise=include_imprecise,
         error=error,
         precision_words=PRECISION_WORDS,
+        small_count=small,
         api_params={k: v for k, v in config["params"].items() if v is not None},
+        travel=travel_choices(db, "straight", ""),
     ), (400 if error else 200)
+
+
+MODE_PHRASES = {
+    "car": N_("by car"),
+    "transit": N_("by public transport"),
+    "walk": N_("on foot"),
+    "bicycle": N_("by bicycle"),
+}
+MODE_LABELS = {  # "How people travel" on the reach page
+    "straight": N_("Straight line (estimated)"),
+    "car": N_("Car"),
+    "transit": N_("Public transport"),
+    "walk": N_("Walking"),
+    "bicycle": N_("Bicycle"),
+}
+
+
+def travel_choices(db, mode: str, threshold_min: str) -> dict:
+    """The reach page's "How people travel" choice: straight line and every mode with times loaded."""
+    choices = [{"value": "straight", "label": gettext(MODE_LABELS["straight"])}]
+    for m in travel.available_modes(db):
+        src = m["matrix"] or m["network"]
+        label = f"{gettext(MODE_LABELS[m['mode']])} ({src.label}, {src.imported_at[:10]})"
+        choices.append({"value": m["mode"], "label": label})
+    return {"mode": mode, "threshold_min": threshold_min, "choices": choices}
+
+
+def _reach_page_by_time(db, categories):
+    """/reach with mode=car|transit|walk|bicycle: minutes from a matrix or along a road network."""
+    category = request.args.get("category") or "food"
+    try:
+        by_time = travel_args(request.args)
+        include_imprecise = values.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
+        report = travel.reach_report(db, category, **by_time, include_imprecise=include_imprecise)
+        other = travel.reach_report(db, category, **by_time, include_imprecise=not include_imprecise)
+        small = current_app.config["SMALL_COUNT_THRESHOLD"]
+        report, other = reach.published(report, small), reach.published(other, small)
+        can_add = travel_whatif.can_add_sites(db, by_time["mode"], by_time["prefer"])
+    except InvalidParameter as exc:  # the straight-line page for food, with what was wrong
+        small = current_app.config["SMALL_COUNT_THRESHOLD"]
+        report = reach.published(reach.reach_report(db, "food"), small)
+        return render_template(
+            "maps/reach.html",
+            map=_map_parts(
+                _reach_config(categories, "food", report, {"category": "food"}), "ReachMap.init", ("js/reach.js",)
+            ),
+            categories=categories,
+            category="food",
+            category_name=next(
+                (category_label(c) for c in categories if c["slug"] == "food"), report["category_label"]
+            ),
+            report=report,
+            other=reach.published(reach.reach_report(db, "food", include_imprecise=True), small),
+            threshold_km="",
+            circuity=DEFAULT_CIRCUITY,
+            include_imprecise=False,
+            error=str(exc),
+            precision_words=PRECISION_WORDS,
+            small_count=small,
+            api_params={"category": "food"},
+            travel=travel_choices(db, "straight", ""),
+        ), 400
+    params = {
+        "category": category,
+        "mode": report["mode"],
+        "threshold_min": report["threshold_min"],
+        "travel_source": by_time["prefer"],
+        "include_imprecise": 1 if include_imprecise else 0,
+    }
+    config = _reach_config(categories, category, report, params)
+    config["smallCount"] = small
+    config["travel"] = {
+        "mode": report["mode"],
+        "canAdd": can_add,
+        "cannotAdd": gettext(
+            "The travel-time matrix has no times to a new site: load a road network for this mode to try one, "
+            "or measure by straight line. Closing a site works."
+        ),
+    }
+    return render_template(
+        "maps/reach_by_time.html",
+        map=_map_parts(config, "ReachMap.init", ("js/reach.js",)),
+        categories=categories,
+        category=category,
+        category_name=next((category_label(c) for c in categories if c["slug"] == category), report["category_label"]),
+        report={**report, "areas": [a for a in report["areas"] if a["measured"]]},  # the left-out are named
+        other=other,
+        threshold_km="",
+        circuity=DEFAULT_CIRCUITY,
+        include_imprecise=include_imprecise,
+        error=None,
+        precision_words=PRECISION_WORDS,
+        small_count=small,
+        api_params={k: v for k, v in params.items() if v is not None},
+        travel=travel_choices(db, report["mode"], request.args.get("threshold_min", "")),
+        mode_label=gettext(MODE_LABELS[report["mode"]]),
+        mode_phrase=gettext(MODE_PHRASES[report["mode"]]),
+    )
+
+
+def _reach_config(categories, category: str, report: dict, params: dict) -> dict:
+    return {
+        "api": url_for("api.categories").rsplit("/", 1)[0],
+        "areaLevel": report["level"],
+        "category": category,
+        "categories": [
+            {**{k: c[k] for k in ("slug", "colour", "symbol")}, "label": category_label(c)} for c in categories
+        ],
+        "params": params,
+    }
 
 
 COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")
@@ -199,3 +320,47 @@ def category_css():
 def sources():
     """Where every dataset and every asset comes from, with licences."""
     return render_template("maps/sources.html", assets=store.public_sources(get_db()))
+
+
+REACH_PDF_LIMIT = (30, 600)  # PDFs per client per 10 minutes (each can take a second of CPU)
+
+
+@bp.get("/reach.pdf")
+def reach_pdf():
+    """The reach figure as a document: the summary, how it was measured (the mode, its source label and
+    date) and the areas with the most people beyond reach. Same parameters as /api/reach."""
+    db = get_db()
+    category = request.args.get("category") or "food"
+    by_time = travel_args(request.args)
+    include_imprecise = values.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
+    if by_time:
+        report = travel.reach_report(db, category, **by_time, include_imprecise=include_imprecise)
+    else:
+        report = reach.reach_report(
+            db,
+            category,
+            threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
+            circuity=values.parse_circuity(request.args.get("circuity")),
+            include_imprecise=include_imprecise,
+        )
+    report = reach.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
+    if rate_limited("reach_pdf", *REACH_PDF_LIMIT) is not None:
+        return render_template(
+            "error.html", message=gettext("Too many PDFs at once. Please wait a minute and try again."), status=429
+        ), 429
+    mode = report.get("mode")
+    html = render_template(
+        "print/reach.html",
+        report=report,
+        rows=[a for a in report["areas"] if a.get("unreached_suppressed") or a["unreached_population"]][:40],
+        small_count=current_app.config["SMALL_COUNT_THRESHOLD"],
+        category_name=category_label(store.get_category(db, category)),
+        mode_label=gettext(MODE_LABELS[mode]) if mode else "",
+        mode_phrase=gettext(MODE_PHRASES[mode]) if mode else "",
+        place_name=place().name,
+        today=date.today().isoformat(),
+        lang=current_language(),
+    )
+    pdf = printing.pdf_bytes(html, base_url=request.url_root)
+    name = f"reach-{category}-{mode or 'straight'}-{date.today().isoformat()}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

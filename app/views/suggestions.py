@@ -154,9 +154,9 @@ def review(suggestion_id: int):
         else:
             values = {**s["payload"], "location_precision": "", "confidential": "0", "source": "Public suggestion"}
         return _review_page(s, values, asset)
-    if s["status"] != "pending":
-        flash(f"Suggestion {suggestion_id} was already {s['status']}.")
-        return redirect(url_for("suggestions.queue"))
+    if s["status"] != "pending":  # someone decided it first: 409, and the moderator's input is kept
+        message = f"Suggestion {suggestion_id} was already {s['status']} by {s['reviewed_by'] or 'someone else'}."
+        return _review_page(s, form_values(request.form), asset, errors={"form": message}, status=409)
     if request.form.get("decision") == "reject":
         reason = request.form.get("reason", "").strip()
         if not reason:

@@ -108,12 +108,18 @@ def reach_csv(report: dict) -> str:
         "name",
         "population",
         "unreached_population",
+        "unreached_suppressed",
         "unreached_share",
         "nearest_m",
         "threshold_m",
         "urban",
+        "uncertain",
         *quintile_keys,
         "category",
         "distance_method",
     ]
+    if report.get("mode"):  # by travel time: minutes, the nearest asset, and whether the area was measured
+        columns += ["mode", "threshold_min", "nearest_min", "nearest_asset_id", "measured"]
+        for row in rows:
+            row["mode"] = report["mode"]
     return to_csv(columns, rows)

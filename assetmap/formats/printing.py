@@ -68,6 +68,28 @@ def bar_chart(labels: list[str], values: list[float | None], xlabel: str, colour
     return _svg(fig)
 
 
+def bounds_chart(labels: list[str], precise: list[float | None], approximate: list[float | None], xlabel: str) -> str:
+    """Two bars per row: the figure with precise points only and with approximate points too;
+    None is written 'cannot be measured' (or 'not shown' when suppressed) instead of a bar."""
+    fig, ax = plt.subplots(figsize=(6.2, 0.5 * len(labels) + 1.0))
+    y = np.arange(len(labels))[::-1]
+    vals = [v for v in precise + approximate if v is not None]
+    top = max(vals) if vals and max(vals) > 0 else 1
+    for offset, series, colour, name in (
+        (0.18, precise, "#7a0177", "precise points only"),
+        (-0.18, approximate, "#dd99c9", "approximate points too"),
+    ):
+        ax.barh(y + offset, [0 if v is None else v for v in series], height=0.34, color=colour, label=name)
+        for yi, v in zip(y + offset, series, strict=True):
+            ax.text((0 if v is None else v) + top * 0.01, yi, "cannot be measured" if v is None else f"{v:,.0f}%",
+                    va="center", fontsize=7)  # fmt: skip
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, top * 1.3)
+    ax.set_xlabel(xlabel)
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    return _svg(fig)
+
+
 def quintile_chart(dims: dict) -> str:
     """Stacked bars: share of people in each CIMD quintile, one bar per dimension."""
     keys = list(dims)
@@ -130,7 +152,10 @@ def static_map(
     proj = projection_for([minx, maxx], [miny, maxy])
     fig, ax = plt.subplots(figsize=(6.4, 6.0))
     order = [a for a in areas if a["id"] in shapes]
-    if shade == "reach":
+    if shade == "reach" and not row["results"]["map"].get("measurable", True):
+        colours = ["#d9d9d9"] * len(order)
+        legend = [("cannot be measured: no located assets of this kind", "#d9d9d9")]
+    elif shade == "reach":
         share = row["results"]["map"]["unreached_share"]
         colours = []
         for a in order:
@@ -172,18 +197,15 @@ def static_map(
             if not sel:
                 continue
             x, y = proj.forward([p["lon"] for p in sel], [p["lat"] for p in sel])
-            ax.scatter(
-                x,
-                y,
-                s=22 if precise else 34,
-                facecolors=colour if precise else "none",
-                edgecolors=colour if not precise else "white",
-                linewidths=1.2 if not precise else 0.5,
-                zorder=3,
-                label=((cats.get(cat_slug) or {}).get("label") or cat_slug)
-                if precise or not any(p["precise"] for p in pts)
-                else None,
-            )
+            name = (cats.get(cat_slug) or {}).get("label") or cat_slug
+            if shade == "reach":  # used sites filled; sites left out for an approximate point as grey rings
+                label = f"{name}: used" if precise else "left out: approximate point (town centre, rural postal code)"
+                face, edge = (colour, "white") if precise else ("none", "#555555")
+            else:
+                label = name if precise or not any(p["precise"] for p in pts) else None
+                face, edge = (colour, "white") if precise else ("none", colour)
+            ax.scatter(x, y, s=22 if precise else 34, facecolors=face, edgecolors=edge,
+                       linewidths=0.5 if precise else 1.2, zorder=3, label=label)  # fmt: skip
     x0, y0 = proj.forward([minx], [miny])
     x1, y1 = proj.forward([maxx], [maxy])
     pad = 0.03 * max(x1[0] - x0[0], y1[0] - y0[0])
@@ -219,12 +241,16 @@ def report_figures(db: Database, row: dict, categories: list[dict]) -> dict[str,
         )
     reach = tables["reach_by_category"]
     if reach:
+
+        def pct(b):
+            return None if not b["measurable"] or b["share"] is None else 100 * b["share"]
+
         out["reach_by_category"] = data_uri(
-            bar_chart(
+            bounds_chart(
                 [r["label"] for r in reach],
-                [None if r["share"] is None else 100 * r["share"] for r in reach],
+                [pct(r["precise"]) for r in reach],
+                [pct(r["with_approximate"]) for r in reach],
                 "% of residents beyond reach",
-                colour="#7a0177",
             )
         )
     if tables["quintile_distribution"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assetmap.errors import InvalidParameter
 from assetmap.services.assessments import get_template
 from needs_assessment import assessment as calc
-from needs_assessment import suppression
+from needs_assessment import rounding
 from needs_assessment.evaluation import MANUAL, NO_DATA
 from needs_assessment.template_files import TemplateError
 
@@ -21,7 +21,7 @@ def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
         r = dict(ind)
         entry = manual.get(ind["id"])
         if ind["value"] is None and not ind["suppressed"] and entry:
-            small = ind["unit"] == "people" and suppression.is_small(entry["value"], threshold)
+            small = ind["unit"] == "people" and rounding.is_small(entry["value"], threshold)
             r.update(
                 value=None if small else entry["value"],
                 suppressed=small,
@@ -36,6 +36,7 @@ def indicator_rows(row: dict, previous: dict | None = None) -> list[dict]:
             r["judgement"] = (
                 calc.judge(r["value"], r["comparators"][basis]["value"], r["direction"], similar) if basis else ""
             )
+            r["judged_against"] = basis if r["judgement"] else None
         else:
             r["entered"] = False
         out.append(r)
@@ -56,7 +57,7 @@ def export_rows(row: dict) -> list[dict]:
                 "section": sections.get(r["section"], r["section"]),
                 "indicator_id": r["id"],
                 "indicator": r["label"],
-                "value": None if r["value"] is None else round(r["value"], max(r["digits"], 2)),
+                "value": _exported(r["value"], r["digits"]),
                 "unit": r["unit"],
                 "district_value": (r["comparators"].get("district") or {}).get("value"),
                 "ontario_value": (r["comparators"].get("ontario") or {}).get("value"),
@@ -71,6 +72,16 @@ def export_rows(row: dict) -> list[dict]:
             }
         )
     return out
+
+
+def _exported(value: float | None, digits: int) -> float | int | None:
+    """A value as exported: whole numbers (counts of people) as integers, others to the indicator's
+    digits (at least two)."""
+    if value is None:
+        return None
+    if digits == 0 and float(value).is_integer():
+        return int(value)
+    return round(value, max(digits, 2))
 
 
 EXPORT_FIELDS = [

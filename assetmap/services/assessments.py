@@ -7,34 +7,24 @@ are editable, with optimistic locking and a history like assets have (store.asse
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
 from datetime import date
-from pathlib import Path
 
-from shapely.geometry import shape
 from sqlite_utils import Database
 
-from assetmap import DATA_DIR, store, values
+from assetmap import store, values
 from assetmap.errors import InvalidParameter
-from assetmap.services import reach as reach_service
-from assetmap.services.areadata import default_level
-from assetmap.services.assessment_geography import geography_key, parse_geography, resolve_geography
+from assetmap.services.assessment_data import gather
+from assetmap.services.assessment_geography import geography_key, parse_geography
 from needs_assessment import assessment as calc
-from needs_assessment import suppression
-from needs_assessment.evaluation import Data
-from needs_assessment.geo import assign_points
-from needs_assessment.precision import PRECISE
 from needs_assessment.template import Template
 from needs_assessment.template_files import available_templates, template_by_name
 
 MAX_TEXT = 20_000
 MAX_PRIORITIES = 10
 PRIORITY_FIELDS = ("determinant", "priority", "owner", "opportunities", "indicators")
-# Group counts held per municipality that the "who isn't reached" section breaks down.
-GROUP_COLUMNS = {"seniors_65plus_2021": "Seniors aged 65 and over", "indigenous_2021": "Indigenous identity"}
 
 
 def get_template(name: str) -> Template:
@@ -43,128 +33,6 @@ def get_template(name: str) -> Template:
         return template_by_name(name)
     except KeyError:
         raise InvalidParameter(f"unknown template {name!r}; available: {', '.join(available_templates())}") from None
-
-
-# --- gathering data ---------------------------------------------------------------------------
-
-
-def reference_rows(data_dir: Path = DATA_DIR) -> dict[str, dict]:
-    """Comparator reference values (assets_data/comparators.csv) by geography name."""
-    path = data_dir / "comparators.csv"
-    if not path.exists():
-        return {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        return {r["geography"]: r for r in csv.DictReader(fh)}
-
-
-def asset_rows(db: Database, area_rows: list[dict]) -> list[dict]:
-    """Active assets (as the public may see them) with the small area their point falls in (None: no
-    point, or outside every area). Confidential sites have no point here: they are counted, never placed."""
-    rows = store.public_rows(db)
-    polygons = {a["id"]: shape(json.loads(a["geometry"])) for a in area_rows if a.get("geometry")}
-    points = [
-        (r["longitude"], r["latitude"])
-        if r["latitude"] is not None and r["longitude"] is not None and r["location_precision"] != "none"
-        else None
-        for r in rows
-    ]
-    inside = assign_points(points, polygons) if polygons else [None] * len(rows)
-    return [
-        {
-            "id": r["id"],
-            "name": r["name"],
-            "category": r["category"],
-            "area_id": area_id,
-            "has_point": p is not None,
-            "precise": r["location_precision"] in PRECISE,
-            "confidential": bool(r["confidential"]),
-            "lon": None if p is None or r["confidential"] else round(p[0], 5),
-            "lat": None if p is None or r["confidential"] else round(p[1], 5),
-        }
-        for r, p, area_id in zip(rows, points, inside, strict=True)
-    ]
-
-
-def reach_inputs(db: Database, categories: list[dict], circuity: float, include_imprecise: bool) -> dict:
-    """Per category: unreached people by area id and the run's reach facts (app.reach_service.reach_report)."""
-    out = {}
-    for cat in categories:
-        report = reach_service.reach_report(db, cat["slug"], circuity=circuity, include_imprecise=include_imprecise)
-        out[cat["slug"]] = {
-            "unreached": {a["id"]: a["unreached_population"] for a in report["areas"]},
-            "assets_used": report["assets_used"],
-            "excluded_assets": report["excluded_assets"],
-            "thresholds": report["thresholds"],
-        }
-    return out
-
-
-def group_reach(data: Data, threshold: int) -> list[dict]:
-    """People of priority groups beyond reach, from municipal group counts.
-
-    Each group is assumed spread like the people of its municipality (the reach analysis spreads
-    people evenly over each area); only whole municipalities with a count are used.
-    """
-    by_csd: dict[str, list[dict]] = {}
-    for a in data.areas:
-        by_csd.setdefault(a.get("parent_id"), []).append(a)
-    counts: dict[str, int] = {}
-    for a in data.district_areas or data.areas:
-        counts[a.get("parent_id")] = counts.get(a.get("parent_id"), 0) + 1
-    out = []
-    for col, label in GROUP_COLUMNS.items():
-        munis = [
-            (csd, members, data.municipalities[csd])
-            for csd, members in by_csd.items()
-            if csd in data.municipalities
-            and data.municipalities[csd].get(col) is not None
-            and len(members) == counts.get(csd)
-        ]
-        if not munis:
-            continue
-        for cat in data.categories:
-            r = data.reach.get(cat["slug"])
-            if r is None:
-                continue
-            people = beyond = 0.0
-            for _, members, row in munis:
-                pop = sum(m.get("population") or 0 for m in members)
-                unreached = sum(r["unreached"].get(m["id"], 0.0) for m in members)
-                people += row[col]
-                beyond += row[col] * (unreached / pop if pop else 0.0)
-            small = suppression.is_small(beyond, threshold)
-            out.append(
-                {
-                    "group": label,
-                    "category": cat["slug"],
-                    "label": cat["label"],
-                    "municipalities": [row["name"] for _, _, row in munis],
-                    "people": people,
-                    "unreached": None if small else round(beyond),
-                    "share": None if small or not people else round(beyond / people, 4),
-                    "suppressed": small,
-                }
-            )
-    return out
-
-
-def gather(db: Database, geo: dict, circuity: float, include_imprecise: bool) -> tuple[str, Data, str]:
-    """(geography label, the plain data for the computation, area level)."""
-    level = default_level(db)
-    label, rows = resolve_geography(db, geo, level)
-    district = store.list_areas(db, level)
-    municipalities = {r["id"]: r for r in store.other_level_areas(db, level)}
-    categories = [{"slug": c["slug"], "label": c["label"]} for c in store.list_categories(db)]
-    data = Data(
-        areas=rows,
-        district_areas=district,
-        municipalities=municipalities,
-        assets=asset_rows(db, district),
-        reach=reach_inputs(db, categories, circuity, include_imprecise),
-        reference=reference_rows(),
-        categories=categories,
-    )
-    return label, data, level
 
 
 # --- running and storing ----------------------------------------------------------------------
@@ -221,10 +89,16 @@ def run_assessment(
         comparators=params["comparators"],
         is_district=geo["kind"] == "district",
     )
-    results["tables"]["reach_groups"] = group_reach(data, params["threshold"])
     area_ids = [a["id"] for a in data.areas]
     ids = set(area_ids)
-    map_reach = data.reach.get(params["map_category"], {}).get("unreached", {})
+    # The reach map shows precise points only (the lower bound), and which sites were left out.
+    map_bound = data.reach.get(params["map_category"], {}).get("bounds", {}).get("precise") or {
+        "measurable": False,
+        "reason": "no reach analysis",
+        "unreached": {},
+    }
+    map_reach = map_bound["unreached"]
+    municipalities = {a.get("parent_id") for a in data.areas}
     results.update(
         template={"name": template_name, "version": template.version, "title": template.title},
         geography={**geo, "label": label, "level": level, "area_ids": area_ids},
@@ -232,14 +106,18 @@ def run_assessment(
         data_version=store.data_version(db),
         map={
             "category": params["map_category"],
+            "measurable": map_bound["measurable"],
+            "reason": map_bound["reason"],
             "unreached_share": {
-                a["id"]: round(map_reach.get(a["id"], 0.0) / a["population"], 4) if a.get("population") else None
+                a["id"]: round(map_reach.get(a["id"], 0.0) / a["population"], 4)
+                if a.get("population") and map_bound["measurable"]
+                else None
                 for a in data.areas
             },
             "assets": [
                 {"lon": a["lon"], "lat": a["lat"], "category": a["category"], "precise": a["precise"]}
                 for a in data.assets
-                if a["area_id"] in ids and a["lon"] is not None
+                if a["lon"] is not None and (a["area_id"] in ids or a.get("municipality_id") in municipalities)
             ],
         },
     )

@@ -101,6 +101,7 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
     )
     if da_errors or csd_errors:
         raise ValueError(f"embedded area data is broken: {da_errors + csd_errors}")
+    csd_rows += _municipalities_without_outline(data_dir, {r["id"] for r in csd_rows})
     keys = [k for k in dict.fromkeys(da_keys + csd_keys) if k in INDICATORS]
     with store.transaction(db):
         store.declare_indicators(
@@ -119,6 +120,29 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
         keep = set(store.AREA_COLUMNS_SET) | set(keys)
         store.upsert_areas(db, [{k: v for k, v in r.items() if k in keep} for r in da_rows + csd_rows])
     return len(da_rows), len(csd_rows)
+
+
+def _municipalities_without_outline(data_dir: Path, known: set[str]) -> list[dict]:
+    """Municipality facts of the places the outline file lacks (Wahta Mohawk Territory, Moose Point 79):
+    no shape, but their census figures (or none: Wahta was not enumerated) and their year."""
+    rows = []
+    for fact in _read_csv(data_dir / "municipality_facts.csv"):
+        if fact["csduid"] in known:
+            continue
+        row = {
+            "id": fact["csduid"],
+            "name": fact["name"],
+            "level": "CSD",
+            "population": int(fact["pop_2021"]) if fact["pop_2021"] else None,
+            "geometry": None,
+            "geometry_note": "no outline in the source",
+            "source": STATCAN,
+        }
+        for key in ("pop_2016", "pop_change_pct", "avg_age_2021", "seniors_65plus_2021", "seniors_pct_2021",
+                    "indigenous_2021", "indigenous_pct_2021"):  # fmt: skip
+            row[key] = float(fact[key]) if fact.get(key) else None
+        rows.append(row)
+    return rows
 
 
 def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:

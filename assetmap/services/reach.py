@@ -17,7 +17,7 @@ from assetmap import store
 from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import LRU, AreaData, default_level, load_area_data
 from needs_assessment import access as fca
-from needs_assessment import reach
+from needs_assessment import reach, rounding
 from needs_assessment.precision import PRECISE, PRECISION_WORDS
 
 DISTANCE_METHOD = "estimated: straight line x circuity, not routed"
@@ -40,6 +40,7 @@ class AssetSet:
     capacity: np.ndarray
     excluded_by_precision: dict[str, int]
     precision: list[str]
+    left_out_lonlat: np.ndarray  # public points not used (approximate when only precise ones count)
 
     def public(self) -> list[dict]:
         """The used assets, for maps (all have public points: confidential sites are never used)."""
@@ -55,7 +56,7 @@ def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet
     Read through the public view: a confidential site has no point there, so it never changes a
     figure the public can see; it is counted under 'confidential'.
     """
-    keep, excluded = [], {}
+    keep, left_out, excluded = [], [], {}
     for r in store.public_rows(db, categories=[category]):
         precision = "confidential" if r["confidential"] else r["location_precision"]
         usable = r["latitude"] is not None and precision != "none" and (include_imprecise or precision in PRECISE)
@@ -63,6 +64,8 @@ def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet
             keep.append(r)
         else:
             excluded[precision] = excluded.get(precision, 0) + 1
+            if r["latitude"] is not None:
+                left_out.append((r["longitude"], r["latitude"]))
     keep.sort(key=lambda r: r["id"])
     lonlat = np.array([[r["longitude"], r["latitude"]] for r in keep], dtype=float).reshape(-1, 2)
     capacity = np.array([r["capacity"] if r["capacity"] and r["capacity"] > 0 else 1.0 for r in keep], dtype=float)
@@ -73,6 +76,7 @@ def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet
         capacity,
         excluded,
         [r["location_precision"] for r in keep],
+        np.array(left_out, dtype=float).reshape(-1, 2),
     )
 
 
@@ -145,6 +149,9 @@ def reach_report(
     assets = assets_for(db, category, include_imprecise)
     thresholds, threshold_info = _thresholds(cat, data, threshold_m)
     cov = _coverage(data, assets.lonlat, thresholds, circuity)
+    measurable = len(assets.ids) > 0
+    nearest_left_out = _nearest_m(data, assets.left_out_lonlat) * circuity
+    uncertain = nearest_left_out < cov.nearest_m  # an unused point is nearer than every used one
     pop = np.nan_to_num(data.population)
     total = float(pop.sum())
     urban = data.density >= reach.URBAN_DENSITY_PER_KM2
@@ -155,11 +162,12 @@ def reach_report(
                 "id": data.ids[i],
                 "name": data.names[i],
                 "population": None if np.isnan(data.population[i]) else int(data.population[i]),
-                "unreached_population": _round(cov.unreached[i]),
-                "unreached_share": _round(cov.unreached[i] / pop[i], 4) if pop[i] else 0.0,
+                "unreached_population": _round(cov.unreached[i]) if measurable else None,
+                "unreached_share": (_round(cov.unreached[i] / pop[i], 4) if pop[i] else 0.0) if measurable else None,
                 "nearest_m": None if not np.isfinite(cov.nearest_m[i]) else round(float(cov.nearest_m[i])),
                 "threshold_m": float(thresholds[i]),
                 "urban": bool(urban[i]),
+                "uncertain": bool(uncertain[i]),
                 "quintiles": {k: (None if np.isnan(v[i]) else int(v[i])) for k, v in data.quintiles.items()},
             }
         )
@@ -173,8 +181,14 @@ def reach_report(
         "distance_method": DISTANCE_METHOD,
         "include_imprecise": include_imprecise,
         "total_population": int(total),
-        "unreached_population": _round(cov.total_unreached),
-        "unreached_share": _round(cov.total_unreached / total, 4) if total else 0.0,
+        "measurable": measurable,
+        "reason": None if measurable else _unmeasurable_reason(cat, assets, include_imprecise),
+        "unreached_population": _round(cov.total_unreached) if measurable else None,
+        "unreached_share": (_round(cov.total_unreached / total, 4) if total else 0.0) if measurable else None,
+        "uncertain_areas": int(uncertain.sum()),
+        "uncertain_note": UNCERTAIN_NOTE,
+        "precisions_used": _precisions_used(include_imprecise),
+        "estimate_note": ESTIMATE_NOTE,
         "assets_used": len(assets.ids),
         "excluded_assets": sum(assets.excluded_by_precision.values()),
         "excluded_by_precision": assets.excluded_by_precision,
@@ -182,14 +196,55 @@ def reach_report(
         "areas_without_population": int(np.isnan(data.population).sum()),
         "assets": assets.public(),
         "areas": areas,
-        "groups": reach.group_breakdown(cov.unreached, pop, data.groups),
+        "groups": reach.group_breakdown(cov.unreached, pop, data.groups) if measurable else {},
         "deprivation": {
             k: {"label": data.quintile_labels[k], "quintiles": reach.quintile_breakdown(cov.unreached, pop, q)}
             for k, q in data.quintiles.items()
-        },
+        }
+        if measurable
+        else {},
         "data_version": store.data_version(db),
     }
     return _results_cache.put(key, report)
+
+
+UNCERTAIN_NOTE = (
+    "uncertain: an asset whose point is only approximate (left out) lies nearer to the area than any asset "
+    "used, so the area's figure depends on where that asset really is"
+)
+ESTIMATE_NOTE = (
+    "Both figures, with precise points only and with approximate points too, are estimates: the inventory is "
+    "incomplete and road distance is assumed to be the straight line times the circuity factor."
+)
+
+
+def _precisions_used(include_imprecise: bool) -> list[str]:
+    """The location precisions whose points a measure uses."""
+    if include_imprecise:
+        return [p for p in PRECISION_WORDS if p != "none"]
+    return [p for p in PRECISION_WORDS if p in PRECISE]
+
+
+def _unmeasurable_reason(cat: dict, assets: AssetSet, include_imprecise: bool) -> str:
+    label = cat["label"].lower()
+    approximate = sum(n for p, n in assets.excluded_by_precision.items() if p not in ("none", "confidential"))
+    parts = []
+    if approximate and not include_imprecise:
+        parts.append(f"{approximate} with only an approximate point (include_imprecise=1 uses them)")
+    if assets.excluded_by_precision.get("none"):
+        parts.append(f"{assets.excluded_by_precision['none']} with no known location")
+    if assets.excluded_by_precision.get("confidential"):
+        parts.append(f"{assets.excluded_by_precision['confidential']} confidential")
+    detail = f" ({'; '.join(parts)})" if parts else " (none in the inventory)"
+    return f"cannot be measured: no located {label} assets{detail}"
+
+
+def _nearest_m(data: AreaData, lonlat: np.ndarray) -> np.ndarray:
+    """Straight-line metres from each area's representative point to the nearest of these points (inf: none)."""
+    if len(lonlat) == 0:
+        return np.full(len(data.ids), np.inf)
+    distance, _ = cKDTree(data.proj.xy(lonlat)).query(data.rep_xy, k=1)
+    return distance
 
 
 # --- access (2SFCA) ----------------------------------------------------------------------------
@@ -267,4 +322,70 @@ def reach_geojson(db: Database, report: dict) -> dict:
             for a in report["areas"]
             if geoms.get(a["id"])
         ],
+    }
+
+
+def published(report: dict, threshold: int) -> dict:
+    """The report as the public may see it: per-area, per-quintile and per-group counts of people under
+    the small-number rule (needs_assessment.rounding), shares worked out from the published counts.
+    The district total keeps its decimals: rounding each cell on its own already stops subtraction."""
+    out = dict(report)
+    cell = ("reach", report["category"], report["threshold_m"], report["circuity"], report["include_imprecise"],
+            report["level"])  # fmt: skip
+
+    def count(value, *where, whole=None):
+        shown, hidden = rounding.publish_count(value, (*cell, *where), threshold)
+        if shown is not None and whole is not None and shown > whole:
+            shown = int(whole)  # rounding never makes a part exceed its whole
+        return shown, hidden
+
+    areas = []
+    for a in report["areas"]:
+        shown, hidden = count(a["unreached_population"], "area", a["id"], whole=a["population"])
+        areas.append(
+            {
+                **a,
+                "unreached_population": shown,
+                "unreached_suppressed": hidden,
+                "unreached_share": rounding.publish_share(shown, hidden, a["population"])
+                if report["measurable"]
+                else None,
+            }
+        )
+    out["areas"] = areas
+    out["deprivation"] = {
+        key: {
+            **dim,
+            "quintiles": [
+                _published_row(
+                    q, count(q["unreached_population"], key, q["quintile"], whole=q["population"]), q["population"]
+                )
+                for q in dim["quintiles"]
+            ],
+        }
+        for key, dim in report["deprivation"].items()
+    }
+    groups = {}
+    for name, g in report["groups"].items():
+        size, size_hidden = count(g["population"], "group", name)
+        beyond, hidden = count(g["unreached_population"], "group-beyond", name, whole=size)
+        groups[name] = {
+            "population": size,
+            "population_suppressed": size_hidden,
+            "unreached_population": beyond,
+            "unreached_suppressed": hidden,
+            "unreached_share": rounding.publish_share(beyond, hidden or size_hidden, size),
+        }
+    out["groups"] = groups
+    out["disclosure"] = rounding.rule_text(threshold)
+    return out
+
+
+def _published_row(row: dict, published_count: tuple, population: float) -> dict:
+    shown, hidden = published_count
+    return {
+        **row,
+        "unreached_population": shown,
+        "unreached_suppressed": hidden,
+        "unreached_share": rounding.publish_share(shown, hidden, population),
     }

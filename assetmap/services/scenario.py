@@ -13,7 +13,7 @@ from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import default_level, load_area_data
 from assetmap.services.reach import DISTANCE_METHOD, _coverage, _round, _thresholds, assets_for, category_row
 from needs_assessment import access as fca
-from needs_assessment import reach
+from needs_assessment import reach, rounding
 
 
 def scenario_report(
@@ -147,3 +147,27 @@ def suggest_site(
         "unreached_before": _round(float((cov.sample_unreached * sample_weight).sum())),
         "note": "candidates are area representative points; distances are " + DISTANCE_METHOD,
     }
+
+
+def published_scenario(report: dict, threshold: int) -> dict:
+    """The what-if answer as the public may see it: per-area counts under the small-number rule
+    (needs_assessment.rounding), changes worked out from the published counts."""
+    out = dict(report)
+    areas = []
+    for a in report["areas"]:
+        key = ("scenario", report["category"], report["threshold_m"], report["circuity"], a["id"])
+        before, hidden_before = rounding.publish_count(a["unreached_before"], (*key, "before"), threshold)
+        after, hidden_after = rounding.publish_count(a["unreached_after"], (*key, "after"), threshold)
+        hidden = hidden_before or hidden_after
+        areas.append(
+            {
+                **a,
+                "unreached_before": before,
+                "unreached_after": after,
+                "delta": None if hidden else after - before,
+                "suppressed": hidden,
+            }
+        )
+    out["areas"] = areas
+    out["disclosure"] = rounding.rule_text(threshold)
+    return out

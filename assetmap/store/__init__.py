@@ -4,7 +4,7 @@ Callers use this facade (`from assetmap import store; store.get_asset(db, 1)`); 
 behind it are split by what they keep: db (connections, the transaction rule, data version),
 schema/schema_features/derived (tables, migrations, what the field registry derives), categories,
 assets (reading), edits (changing, with history), areas, suggestions, jobs, users, assessments,
-backup (whole-file copies).
+travel (matrices and road networks), backup (whole-file copies).
 """
 
 from assetmap.store.areas import (
@@ -89,5 +89,18 @@ from assetmap.store.search import finder_index_rows, text_matches
 from assetmap.store.suggestions import add_suggestion, get_suggestion, list_suggestions
 from assetmap.store.suggestions import count_pending as count_pending_suggestions
 from assetmap.store.suggestions import decide as decide_suggestion
+from assetmap.store.travel import (
+    active_asset_names,
+    area_names,
+    matrix_area_ids,
+    matrix_asset_ids,
+    matrix_pairs,
+    network_folder,
+    remove_source,
+    replace_matrix,
+    replace_network,
+    travel_source,
+    travel_sources,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -66,6 +66,9 @@ def upsert_areas(db: Database, rows: Iterable[dict]) -> int:
         for row in rows:
             if "geometry" not in row:
                 continue
+            if not row["geometry"]:  # a place known only by its figures (no shape): no sample points
+                db.execute("DELETE FROM area_samples WHERE area_id = ?", [row["id"]])
+                continue
             db.execute("DELETE FROM area_samples WHERE area_id = ?", [row["id"]])
             points = sample_points(shape(json.loads(row["geometry"])))
             share = 1.0 / len(points)

@@ -236,6 +236,7 @@ def migration_sets() -> list[Migrations]:
     from assetmap.store import schema_features
     from assetmap.store.assessments import migrations as assessments
     from assetmap.store.import_mappings import migrations as import_mappings
+    from assetmap.store.travel import migrations as travel
     from assetmap.store.users import migrations as users
 
     return [
@@ -245,6 +246,7 @@ def migration_sets() -> list[Migrations]:
         schema_features.finder,
         schema_features.hsds,
         assessments,
+        travel,
         import_mappings,
     ]
 

@@ -2,20 +2,16 @@
 
 import pytest
 
-from assetmap import store
-from assetmap.store import open_database, users
 from tests.browser.conftest import save_screenshot
+from tests.conftest import ACCOUNTS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def test_editor_runs_edits_and_prints(page, live_server):
-    db = open_database(live_server.db_path)
-    users.create_user(db, "editor@example.org", "correct horse battery", "editor", store.now_iso())
-    db.close()
     page.goto(live_server.url + "/assessments/new")
-    page.fill("#email", "editor@example.org")
-    page.fill("#password", "correct horse battery")
+    page.fill("#email", ACCOUNTS["editor"])
+    page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/assessments/new")
     page.wait_for_function("window.assessmentDrawState && window.assessmentDrawState.ready === true")
@@ -54,12 +50,9 @@ def test_demo_print_page_has_no_js_errors(page, live_server):
 
 
 def test_drawing_a_polygon_runs_for_the_areas_inside(page, live_server):
-    db = open_database(live_server.db_path)
-    users.create_user(db, "editor@example.org", "correct horse battery", "editor", store.now_iso())
-    db.close()
     page.goto(live_server.url + "/login?next=/assessments/new")
-    page.fill("#email", "editor@example.org")
-    page.fill("#password", "correct horse battery")
+    page.fill("#email", ACCOUNTS["editor"])
+    page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_function("window.assessmentDrawState && window.assessmentDrawState.ready === true")
     page.click("#draw-start")

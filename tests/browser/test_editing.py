@@ -2,22 +2,18 @@
 
 import pytest
 
-from assetmap import store
-from assetmap.store import open_database, users
+from assetmap.store import open_database
 from tests.browser.conftest import save_screenshot
+from tests.conftest import ACCOUNTS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def test_sign_in_add_by_postal_code_drag_and_see_on_map(page, live_server):
-    db = open_database(live_server.db_path)
-    users.create_user(db, "editor@example.org", "correct horse battery", "editor", store.now_iso())
-    db.close()
-
     page.goto(live_server.url + "/assets/new")
     assert "/login" in page.url  # editing needs an account
-    page.fill("#email", "editor@example.org")
-    page.fill("#password", "correct horse battery")
+    page.fill("#email", ACCOUNTS["editor"])
+    page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/assets/new")
 

@@ -15,22 +15,6 @@ pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
-def phone_page(browser, live_server, **extra):
-    context = browser.new_context(**PHONE, **extra)
-    pg = context.new_page()
-    pg.errors = []
-
-    def route(r):
-        if r.request.url.startswith(live_server.url):
-            r.continue_()
-        else:
-            r.abort()
-
-    pg.route("**/*", route)
-    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
-    return context, pg
-
-
 def serious_violations(pg) -> list[str]:
     results = Axe().run(pg)
     return [
@@ -40,8 +24,8 @@ def serious_violations(pg) -> list[str]:
     ]
 
 
-def test_phone_search_filter_select_and_print_handout(browser, live_server):
-    context, pg = phone_page(browser, live_server)
+def test_phone_search_filter_select_and_print_handout(new_page, live_server):
+    pg = new_page(**PHONE)
     pg.goto(live_server.url + "/finder")
     pg.fill("#near", "P1L 1T8")
     pg.check("input[name=category][value=social_services]")
@@ -90,11 +74,10 @@ def test_phone_search_filter_select_and_print_handout(browser, live_server):
     assert "Check before you go" in printed
     assert "Download PDF" not in printed  # the toolbar is not printed
     assert pg.errors == []
-    context.close()
 
 
-def test_phone_lands_on_the_results_numbered_like_the_map(browser, live_server):
-    context, pg = phone_page(browser, live_server)
+def test_phone_lands_on_the_results_numbered_like_the_map(new_page, live_server):
+    pg = new_page(**PHONE)
     pg.goto(live_server.url + "/finder")
     pg.fill("#near", "P1L 1T8")
     pg.check("input[name=category][value=food]")
@@ -133,13 +116,10 @@ def test_phone_lands_on_the_results_numbered_like_the_map(browser, live_server):
     assert pg.evaluate("document.activeElement.id") == "near-error"
     assert pg.input_value("#near") == "P9Z"
     assert pg.errors == []
-    context.close()
 
 
-def test_use_my_location_and_french(browser, live_server):
-    context, pg = phone_page(
-        browser, live_server, geolocation={"latitude": 45.0453, "longitude": -79.3076}, permissions=["geolocation"]
-    )
+def test_use_my_location_and_french(new_page, live_server):
+    pg = new_page(**PHONE, geolocation={"latitude": 45.0453, "longitude": -79.3076}, permissions=["geolocation"])
     pg.goto(live_server.url + "/finder?lang=fr&category=food")
     pg.click("#use-location")
     pg.wait_for_selector("#results-heading")
@@ -149,12 +129,10 @@ def test_use_my_location_and_french(browser, live_server):
     assert pg.locator(".result-list li").count() == 20  # 23 food supports: the first page holds 20
     assert serious_violations(pg) == []
     assert pg.errors == []
-    context.close()
 
 
-def test_finder_works_without_javascript(browser, live_server):
-    context = browser.new_context(java_script_enabled=False, **PHONE)
-    pg = context.new_page()
+def test_finder_works_without_javascript(new_page, live_server):
+    pg = new_page(**PHONE, java_script_enabled=False)
     pg.goto(live_server.url + "/finder?near=Bracebridge&category=food")
     assert pg.locator(".result-list li").count() == 20
     assert not pg.locator("#finder-map").is_visible()
@@ -162,7 +140,7 @@ def test_finder_works_without_javascript(browser, live_server):
     assert not pg.locator("#handout-bar").is_visible()  # nothing was selected when the page was made
     pg.click("button:visible:has-text('Make a handout of the selected supports')")  # the <noscript> one
     assert "The Salvation Army Gravenhurst" in pg.locator("main").inner_text()
-    context.close()
+    assert pg.blocked == []
 
 
 @pytest.mark.parametrize(

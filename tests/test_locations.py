@@ -124,3 +124,21 @@ def test_local_time_is_the_places_time_zone(app):
         assert local_time("2026-11-29T18:05:00+00:00") == "Nov 29, 2026, 1:05 p.m."  # Toronto, EST
         assert local_time("2026-07-01T12:00:00") == "Jul 1, 2026, 8:00 a.m."  # EDT; no zone means UTC
         assert local_time("") == "" and local_time("not a time") == "not a time"
+
+
+def test_placing_the_first_precise_point_of_a_category_makes_its_reach_measurable(as_role, db):
+    client, token = as_role("editor")
+    page = client.get("/assets/locations").get_data(as_text=True)
+    assert "Recreation <em>cannot be measured: no precise point yet</em>" in page
+    arena = next(it.asset for it in locations.location_queue(db) if it.asset["category"] == "recreation")
+    data = {
+        "csrf_token": token,
+        "version": arena["version"],
+        "location_precision": "exact",
+        "latitude": arena["latitude"] + 0.001,
+        "longitude": arena["longitude"],
+    }
+    resp = client.post(f"/assets/{arena['id']}/place", data=data, follow_redirects=True)
+    after = reach_report(db, "recreation")["unreached_population"]
+    assert after is not None
+    assert f"Reach of recreation can now be measured: {after:,.0f} people beyond reach." in resp.get_data(as_text=True)

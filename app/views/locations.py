@@ -89,9 +89,11 @@ def place_point(asset_id: int):
     after = locations.reach_figures(db, [asset["category"]]).get(asset["category"])
     words = PRECISION_WORDS[precision].split(":")[0]
     message = f"Placed “{asset['name']}” ({words})."
+    label = _labels().get(asset["category"], asset["category"]).lower()
     if before is not None and after is not None:
-        label = _labels().get(asset["category"], asset["category"]).lower()
         message += f" People beyond reach of {label}: {before:,.0f} → {after:,.0f}."
+    elif after is not None:
+        message += f" Reach of {label} can now be measured: {after:,.0f} people beyond reach."
     flash(message)
     return redirect(safe_next(request.form.get("back"), url_for("locations.queue")))
 

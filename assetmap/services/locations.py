@@ -88,7 +88,8 @@ def location_queue(
 
 
 def reach_figures(db: Database, categories: list[str]) -> dict[str, float]:
-    """People beyond reach (precise points only, the default measure) per category."""
+    """People beyond reach (precise points only, the default measure) per category; None where reach
+    cannot be measured (no precisely located asset of the category yet)."""
     from assetmap.services.reach import reach_report
 
     if default_level(db) is None:

@@ -89,7 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters["precision_short"] = precision_short
 
     from app import auth, cli, db, errorpages, i18n, security
-    from app.views import admin, api, assessments, assets, finder, imports, locations, maps, ops, suggestions
+    from app.views import admin, api, assessments, assets, finder, imports, locations, maps, ops, places, suggestions
     from app.views import auth as auth_views
     from app.views import hsds as hsds_views
 
@@ -110,6 +110,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         imports.bp,
         suggestions.bp,
         admin.bp,
+        places.bp,
         ops.bp,
         hsds_views.bp,
         assessments.bp,

@@ -115,6 +115,22 @@ DATA_MESSAGES = [
     N_("Deprivation (CIMD 2021): ethno-cultural composition, national quintile"),
     N_("Deprivation (CIMD 2021): economic dependency, national quintile"),
     N_("Deprivation (CIMD 2021): situational vulnerability, national quintile"),
+    # Labels new-place stores for England (services.place_rows)
+    N_("IMD 2025: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2019: decile (1 = most deprived tenth of England)"),
+    N_("Core20: the most deprived fifth of England (IMD 2025 deciles 1–2)"),
+    N_("Core20: the most deprived fifth of England (IMD 2019 deciles 1–2)"),
+    N_("IMD 2025 — income: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — employment: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — education, skills and training: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — health deprivation and disability: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — crime: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — barriers to housing and services: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — living environment: decile (1 = most deprived tenth of England)"),
+    N_("People aged 0 to 15"),
+    N_("People aged 16 to 64"),
+    N_("People aged 65 and over"),
+    N_("people"),
 ]
 
 

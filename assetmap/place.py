@@ -49,6 +49,11 @@ class Place:
     help_line: str | None = None
     allow_points_outside: bool = False
     attribution: list[str] = field(default_factory=list)
+    postcode_source: str = ""  # where the place's own postcode points come from (British places)
+    population_source: str = ""  # the file the areas' population came from ("" : the 2021 Census demo)
+    # What the finder suggests typing: (a postcode, a town, a point "lat,lon") from the place's data.
+    # The postcode is a street address's (the District offices), not a PO box code such as P1L 1T8.
+    search_examples: tuple[str, str, str] = ("P1L 1N3", "Bracebridge", "45.03,-79.31")
 
     def __post_init__(self):
         defaults = COUNTRIES.get(self.country, COUNTRIES["CA"])
@@ -66,6 +71,8 @@ class Place:
             known["center"] = tuple(float(v) for v in known["center"])
         if known.get("bounds"):
             known["bounds"] = tuple(float(v) for v in known["bounds"])
+        if known.get("search_examples"):
+            known["search_examples"] = tuple(str(v) for v in known["search_examples"])
         return cls(**known)
 
     def to_dict(self) -> dict:

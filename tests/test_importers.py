@@ -83,6 +83,22 @@ def test_reimport_with_changed_field_updates_in_place(empty_db, tmp_path):
     assert row == {"phone": "705-555-0199", "version": 2, "latitude": 45.0002}
 
 
+def test_two_ids_of_one_source_are_two_places_even_with_one_name_at_one_spot(empty_db, tmp_path):
+    # Trafford's green spaces: two play spaces named after the same postcode, 40 m apart. The
+    # source's own ids say they are two; an id from another source may still be the same place.
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "external_id,name,category,latitude,longitude\n"
+        "t:park:1,Play space near M16 0UP,parks,53.4600,-2.2738\n"
+        "t:park:2,Play space near M16 0UP,parks,53.4603,-2.2740\n"
+        "osm:node/9,Play space near M16 0UP,parks,53.4601,-2.2739\n"
+    )
+    report = import_assets(empty_db, path)
+    assert (report.inserted, report.updated) == (2, 1)
+    rows = [r["external_id"] for r in empty_db.query("SELECT external_id FROM assets ORDER BY id")]
+    assert rows == ["osm:node/9", "t:park:2"]  # the OSM row updated the first (same name, same place)
+
+
 def test_geojson_points_and_extra_properties(empty_db, tmp_path):
     doc = {
         "type": "FeatureCollection",

@@ -46,7 +46,16 @@ def _bad_parameter(exc):
 def error_text(exc: Exception) -> str:
     """The message for a bad request, in the request's language where we have one."""
     if isinstance(exc, finder.UnknownPlace):
+        if place().postcode_label == "postcode":
+            return gettext("We couldn't find '%(query)s'. Try a full postcode or a town name.", query=exc.query)
         return gettext("We couldn't find '%(query)s'. Try a full postal code or a town name.", query=exc.query)
+    if isinstance(exc, finder.OutsideRegion) and place().postcode_label == "postcode":
+        return gettext(
+            "'%(query)s' is outside the area this map covers (%(place)s). Try a postcode, an address or a town "
+            "in that area.",
+            query=exc.query,
+            place=exc.place_name,
+        )
     if isinstance(exc, finder.OutsideRegion):
         return gettext(
             "'%(query)s' is outside the area this map covers (%(place)s). Try a postal code, an address or a town "

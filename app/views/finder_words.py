@@ -188,6 +188,11 @@ def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None)
     out["cost_text"] = str(COST_LABELS[result["cost_level"]]) if result.get("cost_level") else None
     out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS)
     out["directions_url"] = directions_url(result, origin)
+    out["old_text"] = (
+        gettext("Last seen %(year)s — check before you go.", year=result["old_year"])
+        if result.get("old_year")
+        else None
+    )
     out["mailing_address"] = result.get("address_kind") == "mailing"
     out["details"] = details(out)
     out["unknown_text"] = unknown_text(out["details"])

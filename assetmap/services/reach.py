@@ -7,7 +7,7 @@ shapes the results. Results are cached per (database, data version, parameters).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -41,6 +41,18 @@ class AssetSet:
     excluded_by_precision: dict[str, int]
     precision: list[str]
     left_out_lonlat: np.ndarray  # public points not used (approximate when only precise ones count)
+    entrances: dict[int, list[tuple[float, float]]] = field(default_factory=dict)  # asset id -> access points
+
+    def reach_lonlat(self, keep: np.ndarray | None = None) -> np.ndarray:
+        """The points distances are measured to: each (kept) asset's access points when it has any (a
+        park's gates), else its own point."""
+        if not self.entrances:
+            return self.lonlat if keep is None else self.lonlat[keep]
+        points = []
+        for k, (asset_id, lonlat) in enumerate(zip(self.ids, self.lonlat, strict=True)):
+            if keep is None or keep[k]:
+                points += self.entrances.get(asset_id) or [tuple(lonlat)]
+        return np.array(points, dtype=float).reshape(-1, 2)
 
     def public(self) -> list[dict]:
         """The used assets, for maps (all have public points: confidential sites are never used)."""
@@ -77,6 +89,7 @@ def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet
         excluded,
         [r["location_precision"] for r in keep],
         np.array(left_out, dtype=float).reshape(-1, 2),
+        store.access_points(db, [r["id"] for r in keep]),
     )
 
 
@@ -148,7 +161,7 @@ def reach_report(
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
     thresholds, threshold_info = _thresholds(cat, data, threshold_m)
-    cov = _coverage(data, assets.lonlat, thresholds, circuity)
+    cov = _coverage(data, assets.reach_lonlat(), thresholds, circuity)
     measurable = len(assets.ids) > 0
     nearest_left_out = _nearest_m(data, assets.left_out_lonlat) * circuity
     uncertain = nearest_left_out < cov.nearest_m  # an unused point is nearer than every used one
@@ -197,12 +210,7 @@ def reach_report(
         "assets": assets.public(),
         "areas": areas,
         "groups": reach.group_breakdown(cov.unreached, pop, data.groups) if measurable else {},
-        "deprivation": {
-            k: {"label": data.quintile_labels[k], "quintiles": reach.quintile_breakdown(cov.unreached, pop, q)}
-            for k, q in data.quintiles.items()
-        }
-        if measurable
-        else {},
+        "deprivation": deprivation_breakdown(data, cov.unreached, pop) if measurable else {},
         "data_version": store.data_version(db),
     }
     return _results_cache.put(key, report)
@@ -245,6 +253,40 @@ def _nearest_m(data: AreaData, lonlat: np.ndarray) -> np.ndarray:
         return np.full(len(data.ids), np.inf)
     distance, _ = cKDTree(data.proj.xy(lonlat)).query(data.rep_xy, k=1)
     return distance
+
+
+def deprivation_breakdown(data: AreaData, unreached: np.ndarray, pop: np.ndarray) -> dict:
+    """People and people beyond reach in each band of every index the place has (CIMD quintiles,
+    IMD deciles, in/out of Core20), with the populated bands at the most and least deprived ends."""
+    out = {}
+    for key, values in data.quintiles.items():
+        meta = data.bands.get(key) or {"role": "band", "bands": 5, "most_deprived": 5, "scope": ""}
+        order = [1, 0] if meta["role"] == "flag" else list(range(1, meta["bands"] + 1))
+        rows = []
+        for band in order:
+            mask = values == band
+            people, beyond = float(pop[mask].sum()), float(np.asarray(unreached)[mask].sum())
+            rows.append(
+                {
+                    "band": band,
+                    "quintile": band,
+                    "areas": int(mask.sum()),
+                    "population": people,
+                    "unreached_population": beyond,
+                    "unreached_share": beyond / people if people else 0.0,
+                }
+            )
+        populated = [r for r in rows if r["population"]]
+        if meta["most_deprived"] != order[0]:
+            populated = populated[::-1]  # most deprived first
+        out[key] = {
+            "label": data.quintile_labels[key],
+            **meta,
+            "quintiles": rows,
+            "most": populated[0] if populated else None,
+            "least": populated[-1] if len(populated) >= 2 else None,
+        }
+    return out
 
 
 # --- access (2SFCA) ----------------------------------------------------------------------------
@@ -353,18 +395,17 @@ def published(report: dict, threshold: int) -> dict:
             }
         )
     out["areas"] = areas
-    out["deprivation"] = {
-        key: {
-            **dim,
-            "quintiles": [
-                _published_row(
-                    q, count(q["unreached_population"], key, q["quintile"], whole=q["population"]), q["population"]
-                )
-                for q in dim["quintiles"]
-            ],
-        }
-        for key, dim in report["deprivation"].items()
-    }
+    out["deprivation"] = {}
+    for key, dim in report["deprivation"].items():
+        rows = [
+            _published_row(
+                q, count(q["unreached_population"], key, q["quintile"], whole=q["population"]), q["population"]
+            )
+            for q in dim["quintiles"]
+        ]
+        by_band = {q["band"]: q for q in rows}
+        ends = {end: by_band[dim[end]["band"]] if dim.get(end) else None for end in ("most", "least")}
+        out["deprivation"][key] = {**dim, "quintiles": rows, **ends}
     groups = {}
     for name, g in report["groups"].items():
         size, size_hidden = count(g["population"], "group", name)

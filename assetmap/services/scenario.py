@@ -40,10 +40,11 @@ def scenario_report(
     keep = np.array([i not in set(scenario["remove"]) for i in assets.ids], dtype=bool)
     added = np.array([[lon, lat] for lon, lat, _ in scenario["add"]], dtype=float).reshape(-1, 2)
     after_lonlat = np.vstack([assets.lonlat[keep], added])
+    after_points = np.vstack([assets.reach_lonlat(keep), added])  # measured to entrances where known
     after_capacity = np.concatenate([assets.capacity[keep], [c for _, _, c in scenario["add"]]])
     thresholds, threshold_info = _thresholds(cat, data, threshold_m)
-    before = _coverage(data, assets.lonlat, thresholds, circuity)
-    after = _coverage(data, after_lonlat, thresholds, circuity)
+    before = _coverage(data, assets.reach_lonlat(), thresholds, circuity)
+    after = _coverage(data, after_points, thresholds, circuity)
     catchment = catchment_m or float(np.median(thresholds))
     supply_before = data.proj.xy(assets.lonlat) if len(assets.lonlat) else np.zeros((0, 2))
     supply_after = data.proj.xy(after_lonlat) if len(after_lonlat) else np.zeros((0, 2))
@@ -114,7 +115,7 @@ def suggest_site(
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
     thresholds, _ = _thresholds(cat, data, threshold_m)
-    cov = _coverage(data, assets.lonlat, thresholds, circuity)
+    cov = _coverage(data, assets.reach_lonlat(), thresholds, circuity)
     pop = np.nan_to_num(data.population)
     area_weight = pop.copy()
     weight_label = "everyone"
@@ -125,9 +126,14 @@ def suggest_site(
         elif ":" in weight and weight.rsplit(":", 1)[0] in data.quintiles:
             key, q = weight.rsplit(":", 1)
             area_weight = np.where(data.quintiles[key] == float(q), pop, 0.0)
-            weight_label = f"people in quintile {q} of {data.quintile_labels[key]}"
+            meta, label = data.bands.get(key, {}), data.quintile_labels[key]
+            if meta.get("role") == "flag":
+                weight_label = f"people {'in' if q == '1' else 'outside'} the areas of {label}"
+            else:
+                weight_label = f"people in {'decile' if meta.get('bands') == 10 else 'quintile'} {q} of {label}"
         else:
-            choices = list(data.groups) + [f"{k}:1..5" for k in data.quintiles]
+            ranges = {k: "0..1" if m["role"] == "flag" else f"1..{m['bands']}" for k, m in data.bands.items()}
+            choices = list(data.groups) + [f"{k}:{ranges.get(k, '1..5')}" for k in data.quintiles]
             raise InvalidParameter(f"unknown weight {weight!r}; choose from: {', '.join(choices) or 'none available'}")
     sample_weight = area_weight[data.samples.area] * data.samples.share
     limits = (thresholds / circuity)[data.samples.area]

@@ -255,27 +255,19 @@ def _nearest_m(data: AreaData, lonlat: np.ndarray) -> np.ndarray:
     return distance
 
 
-def deprivation_breakdown(data: AreaData, unreached: np.ndarray, pop: np.ndarray) -> dict:
+def deprivation_breakdown(
+    data: AreaData, unreached: np.ndarray, pop: np.ndarray, within: np.ndarray | None = None
+) -> dict:
     """People and people beyond reach in each band of every index the place has (CIMD quintiles,
-    IMD deciles, in/out of Core20), with the populated bands at the most and least deprived ends."""
+    IMD deciles, in/out of Core20), with the populated bands at the most and least deprived ends;
+    `within` (a mask) keeps only the areas measured (travel times cover only some)."""
     out = {}
     for key, values in data.quintiles.items():
         meta = data.bands.get(key) or {"role": "band", "bands": 5, "most_deprived": 5, "scope": ""}
         order = [1, 0] if meta["role"] == "flag" else list(range(1, meta["bands"] + 1))
-        rows = []
-        for band in order:
-            mask = values == band
-            people, beyond = float(pop[mask].sum()), float(np.asarray(unreached)[mask].sum())
-            rows.append(
-                {
-                    "band": band,
-                    "quintile": band,
-                    "areas": int(mask.sum()),
-                    "population": people,
-                    "unreached_population": beyond,
-                    "unreached_share": beyond / people if people else 0.0,
-                }
-            )
+        rows = reach.band_breakdown(
+            unreached, pop, values if within is None else np.where(within, values, np.nan), order
+        )
         populated = [r for r in rows if r["population"]]
         if meta["most_deprived"] != order[0]:
             populated = populated[::-1]  # most deprived first

@@ -45,9 +45,9 @@ def testford_server(tmp_path_factory):
 
 @pytest.fixture
 def testford_page(browser, testford_server):
-    from tests.browser.conftest import _page
+    from tests.browser.conftest import open_page
 
-    context, pg = _page(browser, testford_server, bypass_csp=True)
+    context, pg = open_page(browser, testford_server, bypass_csp=True)
     yield pg
     context.close()
 
@@ -70,9 +70,9 @@ def test_the_map_shades_the_new_place_by_decile_and_core20(testford_page, testfo
 
 
 def test_the_finder_answers_a_postcode_on_a_phone(browser, testford_server):
-    from tests.browser.conftest import _page
+    from tests.browser.conftest import open_page
 
-    context, pg = _page(browser, testford_server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    context, pg = open_page(browser, testford_server, viewport={"width": 390, "height": 844}, is_mobile=True)
     pg.goto(testford_server.url + "/finder")
     assert pg.locator("label[for=near]").inner_text() == "Postcode, address or town"
     pg.fill("#near", "M16 7AB")
@@ -95,7 +95,9 @@ def test_reach_breaks_down_by_decile(testford_page, testford_server):
     pg.wait_for_function("document.querySelectorAll('path.am-area, path.leaflet-interactive').length >= 4")
     text = pg.locator("#dep-heading").locator("..").inner_text()
     assert "of people in decile 1 (the most deprived tenth) are beyond reach" in text
-    assert "100%" in text and "0%" in text
+    # all 141 people of decile 1 are beyond reach, published as 140 or 141 (random rounding, capped at
+    # the whole): 99% or 100%; none of decile 10's
+    assert ("100%" in text or "99%" in text) and " 0% in decile 10" in text
     assert pg.errors == []
 
 

@@ -132,9 +132,6 @@ def open_page(browser, live_server, **context_args):
     return context, pg
 
 
-_page = open_page  # the name tests written before the shared server (tests/browser/test_new_place.py) import
-
-
 @pytest.fixture
 def page(browser, live_server):
     """A page that may reach only the app; blocked URLs and JS errors are collected.

@@ -15,7 +15,7 @@ MIXED_CSV = """name,category,latitude,longitude,address,postal_code,phone,websit
 Good Park,parks,45.10,-79.30,,,,
 Bad Lat,parks,95,-79.3,,,,
 ,food,45.1,-79.3,,,,
-Unknown Cat,libraries-and-stuff,45.1,-79.3,,,,
+Unknown Cat,spas-and-stuff,45.1,-79.3,,,,
 Postal Only,Food,,,1 Main St,P1H 1H7,705-555-0100,example.org/food
 Half Point,food,45.1,,,,,
 No Place,food,,,,,,
@@ -40,7 +40,7 @@ def test_mixed_rows_exact_counts_and_reasons(empty_db, tmp_path, geocoder):
         (4, "name is required"),
         (
             5,
-            "unknown category 'libraries-and-stuff' (known: parks, food, transport, community_groups, health, "
+            "unknown category 'spas-and-stuff' (known: parks, food, transport, community_groups, health, "
             "social_services, recreation, culture, early_years)",
         ),
         (7, "give both latitude and longitude, or neither"),

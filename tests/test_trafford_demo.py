@@ -85,7 +85,7 @@ def test_the_finder_answers_m15_4ab(trafford):
     ]
     page = client.get("/finder?near=M15+4AB&category=food").get_data(as_text=True)
     assert page.count("Last seen 2018 — check before you go.") >= 3
-    assert '<h2 id="results-heading">7 supports near M15 4AB</h2>' in page
+    assert '<h2 id="results-heading" tabindex="-1">7 supports near M15 4AB</h2>' in page
 
 
 def test_reach_for_parks_is_measured_from_their_entrances_and_food_works(trafford):

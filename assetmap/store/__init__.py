@@ -93,7 +93,9 @@ from assetmap.store.edits import (
     unarchive_asset,
     update_asset,
 )
+from assetmap.store.import_mappings import mapping_sources, remember_mapping, remembered_mapping
 from assetmap.store.indices import deprivation_bands, index_columns
+from assetmap.store.locations import assets_to_place, count_by_precision
 from assetmap.store.postcodes import (
     all_postcodes,
     count_postcodes,

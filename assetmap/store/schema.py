@@ -236,6 +236,7 @@ def migration_sets() -> list[Migrations]:
     from assetmap.store import schema_features
     from assetmap.store.access_points import migrations as access_points
     from assetmap.store.assessments import migrations as assessments
+    from assetmap.store.import_mappings import migrations as import_mappings
     from assetmap.store.indices import migrations as indices
     from assetmap.store.postcodes import migrations as postcodes
     from assetmap.store.travel import migrations as travel
@@ -254,6 +255,7 @@ def migration_sets() -> list[Migrations]:
         postcodes,
         access_points,
         uptake,
+        import_mappings,
     ]
 
 

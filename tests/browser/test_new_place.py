@@ -80,7 +80,7 @@ def test_the_finder_answers_a_postcode_on_a_phone(browser, testford_server):
     pg.wait_for_selector("#results-heading")
     assert pg.locator("#results-heading").inner_text() == "3 supports near M16 7AB"
     first = pg.locator("article.support").first
-    assert first.locator("h3").inner_text() == "Testford Food Bank"
+    assert first.locator("h3").inner_text() == "1 Testford Food Bank"  # numbered as on the map
     assert first.locator(".old-record").inner_text() == "Last seen 2018 — check before you go."
     width = pg.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing wider than the phone

@@ -92,6 +92,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app.views import admin, api, assessments, assets, finder, imports, locations, maps, ops, places, suggestions
     from app.views import auth as auth_views
     from app.views import hsds as hsds_views
+    from app.views import uptake as uptake_views
+    from app.views import uptake_api as uptake_api_views
+    from app.views import uptake_imports as uptake_import_views
 
     db.init_app(app)
     auth.init_app(app)
@@ -114,6 +117,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         ops.bp,
         hsds_views.bp,
         assessments.bp,
+        uptake_views.bp,
+        uptake_api_views.bp,
+        uptake_import_views.bp,
     ):
         app.register_blueprint(blueprint)
     auth.csrf.exempt(api.reach_scenario)  # computes only; saves nothing and reads no session

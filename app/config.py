@@ -104,6 +104,13 @@ SETTINGS = [
         "Longest a request's database work may run before it is stopped with a 503 (0: no limit).",
         int,
     ),
+    Setting(
+        "RECORD_FINDER_DEMAND",
+        True,
+        "0 stops the finder counting searches for the unmet-demand figures (date, category filters, the area or "
+        "postal district searched and whether a support came back nearby; never an IP address, text or point).",
+        _flag,
+    ),
     Setting("MAX_UPLOAD_MB", 20, "Largest file accepted by the browser import, in megabytes.", int),
     Setting(
         "TIMEZONE",

@@ -103,6 +103,23 @@ JS_MESSAGES = [
     N_("Searching the area centres…"),
     N_("Best site for %(weight)s: near the centre of %(area)s, reaching %(count)s more."),
     N_("Could not suggest a site: %(error)s"),
+    # static/js/uptake.js
+    N_("Use of the service compared with expected (95%)"),
+    N_("significantly lower"),
+    N_("similar"),
+    N_("significantly higher"),
+    N_("Near or far, and use of the service"),
+    N_("near but using it less: barriers other than distance"),
+    N_("far and using it less: distance may be the barrier"),
+    N_("far, using it as expected or more"),
+    N_("near, using it as expected or more"),
+    N_("not shown (small numbers or no people)"),
+    N_("%(label)s (%(areas)s areas)"),
+    N_("Area shapes are approximate."),
+    N_("count not shown (small numbers)"),
+    N_("%(observed)s used, %(expected)s expected: ratio %(ratio)s, likely between %(low)s and %(high)s"),
+    N_("no people counted"),
+    N_("%(count)s areas use %(service)s significantly less than expected."),
 ]
 
 

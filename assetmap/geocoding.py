@@ -90,6 +90,17 @@ class OfflineGeocoder(Geocoder):
         self._lookup("SELECT 1", ())
         return self._conn.execute(sql).fetchall()
 
+    def postal_points(self, fsas) -> list[tuple[str, float, float]]:
+        """(postal code, latitude, longitude) of every postal code of these FSAs, from the same table."""
+        self._lookup("SELECT 1", ())
+        out = []
+        for fsa in sorted({f.upper() for f in fsas}):
+            out += self._conn.execute(
+                "SELECT code, latitude, longitude FROM PostalCodes WHERE code >= ? AND code < ? ORDER BY code",
+                (fsa, fsa + "~"),  # every 'FSA LDU' code sorts between 'FSA' and 'FSA~'
+            ).fetchall()
+        return out
+
     def geocode(self, query: str, *, exactly_one: bool = True, timeout=None):  # noqa: ARG002 (geopy signature)
         """Return a Location for a postal code, FSA or community name, or None when unknown."""
         found = self._geocode(query or "")

@@ -244,3 +244,28 @@ def parse_ids(values: Sequence[str], max_ids: int = MAX_IDS) -> list[int]:
     if len(ids) > max_ids:
         raise InvalidParameter(f"a handout holds at most {max_ids} supports (one printed page)")
     return ids
+
+
+def parse_count(raw, name: str) -> float:
+    """A count of people or events: a finite number, zero or more ('1,204' and '12.5' are read)."""
+    text = str(raw if raw is not None else "").strip().replace(",", "")
+    if text == "":
+        raise InvalidParameter(f"{name} is empty")
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a number, not {str(raw)[:40]!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise InvalidParameter(f"{name} must be zero or more, not {str(raw)[:40]!r}")
+    return value
+
+
+def parse_date(raw: str | None, name: str) -> str | None:
+    """An ISO date YYYY-MM-DD (as text), or None when absent."""
+    if raw is None or str(raw).strip() == "":
+        return None
+    text = str(raw).strip()
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date().isoformat()
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a date such as 2026-01-31, not {text[:40]!r}") from None

@@ -64,6 +64,9 @@ BLOCKS = {
     "reach_areas": "the areas with the most people beyond reach",
     "reach_map": "static map of areas shaded by share of people beyond reach (one category)",
     "indicator_definitions": "every indicator with its definition, unit, source, year and computation",
+    "uptake": "per loaded service: observed against expected, the areas significantly below, funnel plot and "
+    "deprivation gradient, with the source and period the importer recorded",
+    "finder_demand": "searches of the finder per 1,000 people by area and the share with no nearby result",
     # Blocks for any place (the indices, population source and licences it has):
     "about_place": "geography, date, parameters, the place's sources and licences, the suppression rule",
     "deprivation_distribution": "people in each band of every deprivation index the place has (deciles, Core20...)",

@@ -25,7 +25,7 @@ sections:
 """
 
 
-def test_default_template_has_the_eleven_sections():
+def test_default_template_has_the_twelve_sections():
     t = template_by_name("north_muskoka")
     assert [s.title for s in t.sections] == [
         "About this assessment",
@@ -36,6 +36,7 @@ def test_default_template_has_the_eleven_sections():
         "Health status and access to care",
         "Community assets",
         "Who isn't reached",
+        "Who isn't accessing services",
         "Community voice",
         "Priorities and actions",
         "Appendix: definitions, sources and methods",

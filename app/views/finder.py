@@ -1,7 +1,8 @@
 """Resident finder: the /finder page, the printable handout (HTML and PDF) and GET /api/search.
 
 The page and the API take the same query parameters, so every search is a shareable link and the
-server-rendered list works without JavaScript. Searching stores nothing.
+server-rendered list works without JavaScript. A search near a place on the page adds one to an
+anonymous count (app.views.uptake.record_demand; off with ASSETMAP_RECORD_FINDER_DEMAND=0).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.auth import rate_limited
 from app.context import external_url, offline_geocoder, place
 from app.db import get_db
 from app.i18n import current_language
+from app.views.uptake import record_demand
 from app.views.finder_words import (
     AGE_LABELS,
     FILTER_LANGUAGES,
@@ -170,6 +172,7 @@ def finder_page():
         origin, filters, limit = parse_search_args(request.args, db)
         if _searched(request.args):
             found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region())
+            record_demand(db, origin, filters, found, _zone())
     except InvalidParameter as exc:
         error = error_text(exc)
     results = [decorate(r, labels, origin) for r in found.results] if found else []

@@ -23,6 +23,7 @@ from shapely.geometry import shape  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
 from assetmap import store  # noqa: E402
+from assetmap.formats import uptake_charts  # noqa: E402
 from needs_assessment.geo import projection_for  # noqa: E402
 
 plt.rcParams.update(
@@ -255,6 +256,13 @@ def report_figures(db: Database, row: dict, categories: list[dict]) -> dict[str,
         )
     if tables["quintile_distribution"]:
         out["quintile_distribution"] = data_uri(quintile_chart(tables["quintile_distribution"]))
+    out["uptake"] = [
+        {
+            "funnel": uptake_charts.data_uri(uptake_charts.funnel_chart(s)),
+            "gradient": uptake_charts.data_uri(uptake_charts.gradient_chart(s)),
+        }  # fmt: skip
+        for s in tables.get("uptake") or []
+    ]
     out["asset_map"] = data_uri(static_map(db, row, shade="density", categories=cats))
     out["reach_map"] = data_uri(
         static_map(db, row, shade="reach", categories=cats, only_category=row["results"]["map"]["category"])

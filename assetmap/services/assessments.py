@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from assetmap import store, values
 from assetmap.errors import InvalidParameter
 from assetmap.place import load_place
+from assetmap.services import assessment_uptake
 from assetmap.services.assessment_data import gather
 from assetmap.services.assessment_geography import geography_key, parse_geography
 from needs_assessment import assessment as calc
@@ -103,6 +104,7 @@ def run_assessment(
         is_district=geo["kind"] == "district",
     )
     area_ids = [a["id"] for a in data.areas]
+    assessment_uptake.add_tables(db, results, template, area_ids, params["threshold"], run_date)
     ids = set(area_ids)
     # The reach map shows precise points only (the lower bound), and which sites were left out.
     map_bound = data.reach.get(params["map_category"], {}).get("bounds", {}).get("precise") or {

@@ -239,7 +239,7 @@ def search(
         for i in ids
         if i in rows
     ]
-    result.stats = {"candidates": int(keep.sum())}
+    result.stats = {"candidates": int(keep.sum()), "nearest_m": min(rank_m.values()) if rank_m else None}
     return result
 
 

@@ -5,7 +5,8 @@ behind it are split by what they keep: db (connections, the transaction rule, da
 schema/schema_features/derived (tables, migrations, what the field registry derives), categories,
 assets (reading), edits (changing, with history), areas, indices (deprivation columns), postcodes (a
 place's postcodes and place names), access_points, suggestions, jobs, users, assessments, travel
-(matrices and road networks), backup (whole-file copies).
+(matrices and road networks), uptake (service use, population by age band, the finder's searches),
+backup (whole-file copies).
 """
 
 from assetmap.store.access_points import access_points, count_access_points, set_access_points
@@ -61,7 +62,14 @@ from assetmap.store.assets import (
     public_sources,
     stale_assets,
 )
-from assetmap.store.categories import category_labels, category_slugs, get_category, list_categories, upsert_categories
+from assetmap.store.categories import (
+    category_labels,
+    category_slugs,
+    get_category,
+    list_categories,
+    rural_thresholds,
+    upsert_categories,
+)
 from assetmap.store.db import (
     data_version,
     db_key,
@@ -115,6 +123,17 @@ from assetmap.store.travel import (
     replace_network,
     travel_source,
     travel_sources,
+)
+from assetmap.store.uptake import (
+    demand_rows,
+    get_service_use,
+    list_service_uses,
+    population_bands,
+    population_bands_info,
+    record_search,
+    replace_population_bands,
+    replace_service_use,
+    service_use_counts,
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]

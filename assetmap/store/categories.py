@@ -30,6 +30,11 @@ def category_labels(db: Database) -> list[dict]:
     return list(db.query("SELECT slug, label, label_fr FROM categories ORDER BY sort_order, slug"))
 
 
+def rural_thresholds(db: Database) -> dict[str, float | None]:
+    """Each category's reach threshold outside towns (estimated road metres; None when unset)."""
+    return {r[0]: r[1] for r in db.execute("SELECT slug, threshold_rural_m FROM categories")}
+
+
 def get_category(db: Database, slug: str | None) -> dict:
     """The category record, or InvalidParameter naming the known ones."""
     if not slug:

@@ -240,6 +240,7 @@ def migration_sets() -> list[Migrations]:
     from assetmap.store.indices import migrations as indices
     from assetmap.store.postcodes import migrations as postcodes
     from assetmap.store.travel import migrations as travel
+    from assetmap.store.uptake import migrations as uptake
     from assetmap.store.users import migrations as users
 
     return [
@@ -253,6 +254,7 @@ def migration_sets() -> list[Migrations]:
         indices,
         postcodes,
         access_points,
+        uptake,
         import_mappings,
     ]
 

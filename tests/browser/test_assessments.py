@@ -45,7 +45,7 @@ def test_editor_runs_edits_and_prints(page, live_server):
 def test_demo_print_page_has_no_js_errors(page, live_server):
     page.goto(live_server.url + "/assessments/1/print?paper=letter")
     assert "District Municipality of Muskoka" in page.locator("h1.doc-title").inner_text()
-    assert page.locator("section.report-section").count() == 11
+    assert page.locator("section.report-section").count() == 12  # with "Who isn't accessing services"
     assert page.errors == [] and page.blocked == []
 
 

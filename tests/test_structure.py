@@ -381,3 +381,23 @@ def test_public_view_and_public_asset_agree_on_every_row(db):
         expected = public_asset(row)
         assert {k: expected[k] for k in view[asset_id]} == view[asset_id], asset_id
     assert json.loads(raw[91]["extra"]) == {"k": 1} and view[91]["extra"] is None
+
+
+def test_readme_architecture_tree_matches_the_code():
+    """README's ARCHITECTURE tree is scripts/architecture.py's output: every module, one line each,
+    with its docstring's first sentence. After adding a module or changing a docstring's first
+    sentence, paste `python scripts/architecture.py` into README's tree block."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("architecture", ROOT / "scripts" / "architecture.py")
+    architecture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(architecture)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```\n")[-2].splitlines()
+    assert block == architecture.tree()
+    named = {line.split()[0].rstrip("/") for line in block}
+    for path in architecture.modules():
+        assert (path.parent.name if path.name == "__init__.py" else path.name).removesuffix(".py") in {
+            n.removesuffix(".py") for n in named
+        }, path

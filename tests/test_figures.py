@@ -236,3 +236,23 @@ def test_the_reach_summary_names_its_category(client):
     """The headline sentence sits in a template block: it must still see the category's name."""
     html = client.get("/reach?category=food").get_data(as_text=True)
     assert "live beyond reach of food (more than" in " ".join(html.split())
+
+
+def test_the_reach_pdf_shows_both_bounds_and_which_points_were_used(client):
+    """/reach.pdf, like the /reach page: the precise-only figure and the one with approximate points side
+    by side, which precisions each counts, and which areas are uncertain."""
+    import subprocess
+
+    page = client.get("/reach?category=food").get_data(as_text=True)
+    resp = client.get("/reach.pdf?category=food")
+    assert resp.status_code == 200
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=resp.data, capture_output=True, check=True).stdout.decode().split()
+    )
+    other = client.get("/api/reach?category=food&include_imprecise=1").get_json()
+    assert f"Counting approximate points as the site: {round(other['unreached_population']):,} people" in text
+    assert "Points used: the site itself, a street address, a landmark next to it, or an urban postal code." in text
+    assert "Both are estimates" in text
+    uncertain = client.get("/api/reach?category=food").get_json()["uncertain_areas"]
+    assert uncertain and f"{uncertain} areas are uncertain" in text and f"{uncertain} areas are uncertain" in page
+    assert "uncertain" in text.split("Area People")[1]  # the rows mark them too

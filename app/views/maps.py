@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import re
 import sqlite3
 from datetime import date
@@ -364,27 +366,31 @@ def reach_pdf():
     category = request.args.get("category") or "food"
     by_time = travel_args(request.args)
     include_imprecise = values.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
-    if by_time:
-        report = travel.reach_report(db, category, **by_time, include_imprecise=include_imprecise)
-    else:
-        report = reach.reach_report(
-            db,
-            category,
-            threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
-            circuity=values.parse_circuity(request.args.get("circuity")),
-            include_imprecise=include_imprecise,
-        )
-    report = reach.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
     if rate_limited("reach_pdf", *REACH_PDF_LIMIT) is not None:
         return render_template(
             "error.html", message=gettext("Too many PDFs at once. Please wait a minute and try again."), status=429
         ), 429
+    if by_time:
+        measure = functools.partial(travel.reach_report, db, category, **by_time)
+    else:
+        measure = functools.partial(
+            reach.reach_report,
+            db,
+            category,
+            threshold_m=values.parse_distance(request.args.get("threshold_m"), "threshold_m"),
+            circuity=values.parse_circuity(request.args.get("circuity")),
+        )
+    small = current_app.config["SMALL_COUNT_THRESHOLD"]
+    # both bounds, as on the page: the figure asked for and the one with the other choice of points
+    report = reach.published(measure(include_imprecise=include_imprecise), small)
+    other = reach.published(measure(include_imprecise=not include_imprecise), small)
     mode = report.get("mode")
     html = render_template(
         "print/reach.html",
         report=report,
+        other=other,
         rows=[a for a in report["areas"] if a.get("unreached_suppressed") or a["unreached_population"]][:40],
-        small_count=current_app.config["SMALL_COUNT_THRESHOLD"],
+        small_count=small,
         category_name=category_label(store.get_category(db, category)),
         mode_label=gettext(MODE_LABELS[mode]) if mode else "",
         mode_phrase=gettext(MODE_PHRASES[mode]) if mode else "",

@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from needs_assessment import rounding
@@ -129,6 +130,8 @@ def compute(
     for section, ind in template.indicators():
         value, note = evaluate(ind.expression, data)
         row = _indicator_row(section.id, ind, value, note, pub, _numerator_small(ind.expression, data, threshold))
+        if ind.expression[0] == "reach_share":
+            row["note"] = "; ".join(n for n in (row["note"], _other_bound(ind.expression, data, threshold)) if n)
         comps = {}
         if district is not None and "district" in ind.comparators:
             cv, cnote = evaluate(ind.expression, district)
@@ -163,6 +166,27 @@ def _numerator_small(expression: tuple, data: Data, threshold: int) -> bool:
     if not isinstance(numerator, tuple) or numerator[0] not in ("reach", "sum", "csd_sum"):
         return False  # counts of places (asset_count) are public, not people
     return rounding.is_small(evaluate(numerator, data)[0], threshold)
+
+
+BOUND_WORDS = {"precise": "precise points only", "with_approximate": "counting approximate points too"}
+
+
+def _other_bound(expression: tuple, data: Data, threshold: int) -> str:
+    """The share beyond reach with the other choice of points (both bounds in every table), in words;
+    hidden like the chosen one when its count is small."""
+    category = expression[1][0]
+    result = data.reach.get(category) or {}
+    other = "with_approximate" if result.get("chosen", "precise") == "precise" else "precise"
+    bound = (result.get("bounds") or {}).get(other)
+    if bound is None:
+        return ""
+    swapped = dataclasses.replace(data, reach={**data.reach, category: bound})
+    value, note = evaluate(expression, swapped)
+    if value is None:
+        return f"{BOUND_WORDS[other]}: {note or 'cannot be measured'}"
+    if _numerator_small(expression, swapped, threshold):
+        return f"{BOUND_WORDS[other]}: not shown (small numbers)"
+    return f"{BOUND_WORDS[other]}: {value:.1f}%"
 
 
 def _round(v: float | None, digits: int = 6) -> float | None:

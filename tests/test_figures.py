@@ -256,3 +256,16 @@ def test_the_reach_pdf_shows_both_bounds_and_which_points_were_used(client):
     uncertain = client.get("/api/reach?category=food").get_json()["uncertain_areas"]
     assert uncertain and f"{uncertain} areas are uncertain" in text and f"{uncertain} areas are uncertain" in page
     assert "uncertain" in text.split("Area People")[1]  # the rows mark them too
+
+
+def test_reach_indicators_give_the_other_bound_beside_the_chosen_one(db):
+    """'People beyond reach of food assets' is the precise-points figure; its note gives the figure
+    with approximate points too (both bounds in every report table), hidden when its count is small."""
+    row = store.get_assessment(db, store.list_assessments(db)[0]["id"])
+    indicators = {r["id"]: r for r in row["results"]["indicators"]}
+    loose = {r["category"]: r for r in row["results"]["tables"]["reach_by_category"]}["food"]["with_approximate"]
+    note = indicators["beyond_food"]["note"]
+    assert note.startswith("counting approximate points too: "), note
+    assert abs(float(note.split(": ")[1].rstrip("%")) - 100 * loose["share"]) < 0.06
+    assert "counting approximate points too" in indicators["beyond_transport"]["note"]
+    assert indicators["beyond_food_people"]["note"] == ""  # counts are not given a second, unrounded figure

@@ -63,7 +63,12 @@ SETTINGS = [
         "1 in production (scripts/serve --production): requires a real secret key, Secure cookies by default.",
         _flag,
     ),
-    Setting("SECURE_COOKIES", False, "1 to send session cookies over HTTPS only (on by default in production; 0 turns it off there, e.g. behind a plain-HTTP test proxy).", _flag),
+    Setting(
+        "SECURE_COOKIES",
+        False,
+        "1 to send session cookies over HTTPS only (on by default in production; 0 turns it off there, e.g. behind a plain-HTTP test proxy).",
+        _flag,
+    ),
     Setting(
         "TRUST_PROXY",
         0,

@@ -247,7 +247,9 @@ def test_the_reach_pdf_shows_both_bounds_and_which_points_were_used(client):
     resp = client.get("/reach.pdf?category=food")
     assert resp.status_code == 200
     text = " ".join(
-        subprocess.run(["pdftotext", "-", "-"], input=resp.data, capture_output=True, check=True).stdout.decode().split()
+        subprocess.run(["pdftotext", "-", "-"], input=resp.data, capture_output=True, check=True)
+        .stdout.decode()
+        .split()
     )
     other = client.get("/api/reach?category=food&include_imprecise=1").get_json()
     assert f"Counting approximate points as the site: {round(other['unreached_population']):,} people" in text

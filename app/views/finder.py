@@ -19,7 +19,6 @@ from app.auth import rate_limited
 from app.context import external_url, offline_geocoder, place
 from app.db import get_db
 from app.i18n import current_language
-from app.views.uptake import record_demand
 from app.views.finder_words import (
     AGE_LABELS,
     FILTER_LANGUAGES,
@@ -28,6 +27,7 @@ from app.views.finder_words import (
     decorate,
     origin_note,
 )
+from app.views.uptake import record_demand
 from assetmap import store, values
 from assetmap.errors import InvalidParameter, NotFound
 from assetmap.formats import printing, qr

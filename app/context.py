@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import current_app, g
+from flask import current_app, g, url_for
 
 from app.db import get_db
+from app.maps import build_map
 from assetmap.geocoding import make_geocoder
 from assetmap.place import Place, load_place
 
@@ -84,3 +85,20 @@ def local_time(stamp: str | None) -> str:
         moment = moment.replace(tzinfo=UTC)
     zone = ZoneInfo(place().timezone)
     return format_datetime(moment, "MMM d, y, h:mm a", tzinfo=zone, locale=str(get_locale() or "en"))
+
+
+def page_map(layer_config: dict, init: str, scripts: tuple[str, ...], center=None, zoom: int | None = None) -> dict:
+    """A page's map parts (app.maps.build_map) with the configured tiles, centred on the place unless
+    a [lat, lon] `center` and `zoom` are given."""
+    cfg = current_app.config
+    p = place()
+    return build_map(
+        center=p.center if center is None else center,
+        zoom=p.zoom if zoom is None else zoom,
+        tile_url=cfg["TILE_URL"],
+        tile_attribution=cfg["TILE_ATTRIBUTION"],
+        layer_config=layer_config,
+        static_url=url_for("static", filename=""),
+        init=init,
+        scripts=scripts,
+    )

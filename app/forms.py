@@ -11,9 +11,8 @@ from datetime import date
 from flask import render_template, url_for
 from flask_login import current_user
 
-from app.context import place
+from app.context import page_map
 from app.db import get_db
-from app.maps import build_map
 from assetmap import fields, store
 from needs_assessment.precision import PRECISION_WORDS
 
@@ -55,23 +54,16 @@ def with_located(values: dict, clean: dict) -> dict:
 
 
 def _form_map(values: dict) -> dict:
-    p = place()
     try:
         point = [float(values["latitude"]), float(values["longitude"])]
     except (TypeError, ValueError, KeyError):
         point = None
-    from flask import current_app
-
-    cfg = current_app.config
-    return build_map(
-        center=tuple(point) if point else p.center,
-        zoom=15 if point else p.zoom,
-        tile_url=cfg["TILE_URL"],
-        tile_attribution=cfg["TILE_ATTRIBUTION"],
-        layer_config={"point": point, "geocodeUrl": url_for("assets.geocode")},
-        static_url=url_for("static", filename=""),
-        init="AssetForm.init",
-        scripts=("js/assetform.js",),
+    return page_map(
+        {"point": point, "geocodeUrl": url_for("assets.geocode")},
+        "AssetForm.init",
+        ("js/assetform.js",),
+        center=tuple(point) if point else None,
+        zoom=15 if point else None,
     )
 
 

@@ -21,6 +21,7 @@ Worked example: two areas of 100 and 300 people in IMD deciles 1 and 4.
 from __future__ import annotations
 
 from needs_assessment.evaluation import Data, to_number
+from needs_assessment.report_reach import band_row
 from needs_assessment.rounding import Publisher
 
 
@@ -103,15 +104,4 @@ def _reach_row(data: Data, cat: dict, key: str, values: list[int], pops: list, p
         v = to_number(a.get(key))
         if v is not None and int(v) in row:
             row[int(v)] += r["unreached"].get(a["id"], 0.0)
-    cells = [pub.share(row[v], p, "reach-band", cat["slug"], key, v) for v, p in zip(values, pops, strict=True)]
-    total, total_hidden = pub.count(sum(row.values()), "reach-band", cat["slug"], key, "total")
-    return {
-        "category": cat["slug"],
-        "label": cat["label"],
-        "measurable": True,
-        "unreached": [c[0] for c in cells],
-        "share": [c[1] for c in cells],
-        "suppressed": [c[2] for c in cells],
-        "total": total,
-        "total_suppressed": total_hidden,
-    }
+    return band_row(pub, "reach-band", cat, key, [row[v] for v in values], pops, values)

@@ -37,6 +37,23 @@ def reach_tables(data: Data, pub: Publisher) -> dict:
     }
 
 
+def band_row(pub: Publisher, kind: str, cat: dict, key: str, unreached: list, pops: list, values: list) -> dict:
+    """A measurable category's row of people beyond reach in each band of `key` (shares of the band's
+    people `pops`) and in total, each count published under the rule (`kind` names the figure)."""
+    cells = [pub.share(u, p, kind, cat["slug"], key, v) for u, p, v in zip(unreached, pops, values, strict=True)]
+    total, total_hidden = pub.count(sum(unreached), kind, cat["slug"], key, "total")
+    return {
+        "category": cat["slug"],
+        "label": cat["label"],
+        "measurable": True,
+        "unreached": [c[0] for c in cells],
+        "share": [c[1] for c in cells],
+        "suppressed": [c[2] for c in cells],
+        "total": total,
+        "total_suppressed": total_hidden,
+    }
+
+
 def _bound(data: Data, bound: dict, people: float, pub: Publisher, *where) -> dict:
     if not bound.get("measurable", True):
         return {
@@ -139,22 +156,7 @@ def _by_quintile(data: Data, cats: list[dict], pub: Publisher) -> dict:
                 q = to_number(a.get(key))
                 if q is not None:
                     row[int(q) - 1] += r["unreached"].get(a["id"], 0.0)
-            cells = [
-                pub.share(v, shown_pops[k][0], "reach-quintile", cat["slug"], key, k + 1) for k, v in enumerate(row)
-            ]
-            total, total_hidden = pub.count(sum(row), "reach-quintile", cat["slug"], key, "total")
-            rows.append(
-                {
-                    "category": cat["slug"],
-                    "label": cat["label"],
-                    "measurable": True,
-                    "unreached": [c[0] for c in cells],
-                    "share": [c[1] for c in cells],
-                    "suppressed": [c[2] for c in cells],
-                    "total": total,
-                    "total_suppressed": total_hidden,
-                }
-            )
+            rows.append(band_row(pub, "reach-quintile", cat, key, row, [p for p, _ in shown_pops], [1, 2, 3, 4, 5]))
         out[key] = {
             "label": label,
             "people": [p for p, _ in shown_pops],

@@ -110,6 +110,11 @@ def csrf_token(client, path="/login") -> str:
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
 
 
+def form_values(row: dict, keys) -> dict:
+    """What a form shows for these fields of an asset row (None as an empty field)."""
+    return {k: "" if row[k] is None else row[k] for k in keys}
+
+
 def sign_in(client, email, password=PASSWORD):
     token = csrf_token(client)
     resp = client.post("/login", data={"email": email, "password": password, "csrf_token": token})

@@ -23,7 +23,6 @@ from tests.test_place_files import (
     PROFILE_HEADER,
     SAPE_HEADER,
     STATCAN_ORIGIN,
-    STATCAN_PRJ,
     file7_header,
     file7_row,
     onspd_row,
@@ -31,6 +30,7 @@ from tests.test_place_files import (
     sape_row,
     square,
     write_csv,
+    write_da_shapefile,
     write_geopackage,
 )
 
@@ -104,20 +104,15 @@ def english_assets(folder: Path) -> tuple[Path, Path]:
 def canadian_files(folder: Path) -> dict[str, Path]:
     """A StatCan DA shapefile (Lambert, two DAs in British Columbia), a Census Profile (population, ages,
     low income; the second DA's ages copied from the first) and the national CIMD file."""
-    import shapefile
-
     folder.mkdir(parents=True, exist_ok=True)
-    shp = folder / "lda_000b21a_e.shp"
-    with shapefile.Writer(str(shp), shapeType=shapefile.POLYGON) as w:
-        w.field("DAUID", "C", 8)
-        w.field("DGUID", "C", 21)
-        w.field("LANDAREA", "N", 19, 4)
-        w.field("PRUID", "C", 2)
-        w.poly([square(*STATCAN_ORIGIN, 1000)])
-        w.record("59150001", "2021S051259150001", 1.0, "59")
-        w.poly([square(STATCAN_ORIGIN[0] + 1000, STATCAN_ORIGIN[1], 1000)])
-        w.record("59150002", "2021S051259150002", 1.0, "59")
-    shp.with_suffix(".prj").write_text(STATCAN_PRJ)
+    x, y = STATCAN_ORIGIN
+    shp = write_da_shapefile(
+        folder / "lda_000b21a_e.shp",
+        [
+            (square(x, y, 1000), ("59150001", "2021S051259150001", 1.0, "59")),
+            (square(x + 1000, y, 1000), ("59150002", "2021S051259150002", 1.0, "59")),
+        ],
+    )
     cimd = write_csv(
         folder / "can_scores_quintiles_EN.csv",
         CIMD_HEADER,

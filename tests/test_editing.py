@@ -116,23 +116,13 @@ def test_verified_today_and_stale_view(as_role, db):
 def test_edit_conflict_is_refused_and_shows_the_other_change(app, as_role, db):
     alice, token_a = as_role("editor")
     bob = app.test_client()
-    from tests.conftest import sign_in
+    from tests.conftest import form_values, sign_in
 
     token_b = sign_in(bob, "admin@example.org")
     row = store.get_asset(db, 4)
-    values = {
-        k: ("" if row[k] is None else row[k])
-        for k in (
-            "name",
-            "category",
-            "address",
-            "community",
-            "postal_code",
-            "latitude",
-            "longitude",
-            "location_precision",
-        )
-    }
+    values = form_values(
+        row, ("name", "category", "address", "community", "postal_code", "latitude", "longitude", "location_precision")
+    )
     first = alice.post(
         "/assets/4/edit", data={**values, "phone": "705-555-0111", "version": row["version"], "csrf_token": token_a}
     )

@@ -28,6 +28,13 @@ ROAD_M = (
     metres(LAKE_NODES[1], LAKE_NODES[3]) + metres(LAKE_NODES[3], LAKE_NODES[4]) + metres(LAKE_NODES[4], LAKE_NODES[2])
 )
 STRAIGHT_M = metres(WEST, EAST)
+# A what-if: a new health site at the north-west node, within 30 minutes' walk.
+WALK_TO_NEW_NORTH_WEST_SITE = {
+    "category": "health",
+    "mode": "walk",
+    "threshold_min": 30,
+    "add": [{"lon": NORTH_WEST[0], "lat": NORTH_WEST[1]}],
+}
 
 
 def tiny_area(code, name, population, lon, lat, half=0.0001):
@@ -127,13 +134,7 @@ def test_the_network_is_clipped_to_the_areas(lake):
 
 def test_what_if_on_the_network_snaps_and_searches_a_new_site(lake):
     client = lake.test_client()
-    body = {
-        "category": "health",
-        "mode": "walk",
-        "threshold_min": 30,
-        "add": [{"lon": NORTH_WEST[0], "lat": NORTH_WEST[1]}],
-    }
-    r = client.post("/api/reach/scenario", json=body).get_json()
+    r = client.post("/api/reach/scenario", json=WALK_TO_NEW_NORTH_WEST_SITE).get_json()
     assert r["distance_method"] == "road_network"
     assert (r["before"]["unreached_population"], r["after"]["unreached_population"], r["change"]) == (100, 0, -100)
     assert r["areas"] == [
@@ -149,7 +150,9 @@ def test_what_if_on_the_network_snaps_and_searches_a_new_site(lake):
     ]
     # closing the only clinic: a fresh search over no site leaves everyone beyond reach
     clinic = store.id_for_external_id(store.open_database(lake.config["DATABASE"]), "c:1")
-    r = client.post("/api/reach/scenario", json={**body, "add": [], "remove": [clinic]}).get_json()
+    r = client.post(
+        "/api/reach/scenario", json={**WALK_TO_NEW_NORTH_WEST_SITE, "add": [], "remove": [clinic]}
+    ).get_json()
     assert (r["after"]["unreached_population"], r["after"]["assets_used"]) == (140, 0)
 
 
@@ -162,13 +165,7 @@ def test_a_matrix_mode_what_if_falls_back_to_the_network_for_a_new_site(lake):
     assert matrix["distance_method"] == "travel_time_matrix"  # the matrix answers first ...
     network = get(client, "/api/reach", category="health", mode="walk", threshold_min=30, travel_source="network")
     assert network["distance_method"] == "road_network"  # ... unless the network is asked for
-    body = {
-        "category": "health",
-        "mode": "walk",
-        "threshold_min": 30,
-        "add": [{"lon": NORTH_WEST[0], "lat": NORTH_WEST[1]}],
-    }
-    r = client.post("/api/reach/scenario", json=body).get_json()
+    r = client.post("/api/reach/scenario", json=WALK_TO_NEW_NORTH_WEST_SITE).get_json()
     assert r["distance_method"] == "road_network" and r["change"] == -100
     assert r["note"].startswith("The walk matrix has no times to a new site, so before and after are both measured")
 

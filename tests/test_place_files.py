@@ -61,22 +61,32 @@ def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "
 # --- Statistics Canada dissemination areas --------------------------------------------------
 
 
-@pytest.fixture
-def da_shapefile(tmp_path) -> Path:
-    shp = tmp_path / "lda_000b21a_e.shp"
+def write_da_shapefile(shp: Path, das: list[tuple[list, tuple]]) -> Path:
+    """A StatCan DA boundary shapefile with the publisher's fields and Lambert .prj; das are
+    (ring, (DAUID, DGUID, LANDAREA, PRUID))."""
     with shapefile.Writer(str(shp), shapeType=shapefile.POLYGON) as w:
         w.field("DAUID", "C", 8)
         w.field("DGUID", "C", 21)
         w.field("LANDAREA", "N", 19, 4)
         w.field("PRUID", "C", 2)
-        w.poly([square(*STATCAN_ORIGIN, 1000)])
-        w.record("35440163", "2021S051235440163", 267.6121, "35")
-        w.poly([square(STATCAN_ORIGIN[0] + 5000, STATCAN_ORIGIN[1], 500)])
-        w.record("35440164", "2021S051235440164", 61.8838, "35")
-        w.poly([square(STATCAN_ORIGIN[0] - 5000, STATCAN_ORIGIN[1], 500)])
-        w.record("24660001", "2021S051224660001", 0.25, "24")
+        for ring, record in das:
+            w.poly([ring])
+            w.record(*record)
     shp.with_suffix(".prj").write_text(STATCAN_PRJ)
     return shp
+
+
+@pytest.fixture
+def da_shapefile(tmp_path) -> Path:
+    x, y = STATCAN_ORIGIN
+    return write_da_shapefile(
+        tmp_path / "lda_000b21a_e.shp",
+        [
+            (square(x, y, 1000), ("35440163", "2021S051235440163", 267.6121, "35")),
+            (square(x + 5000, y, 500), ("35440164", "2021S051235440164", 61.8838, "35")),
+            (square(x - 5000, y, 500), ("24660001", "2021S051224660001", 0.25, "24")),
+        ],
+    )
 
 
 def test_statcan_da_shapefile_reprojects_from_lambert_and_keeps_land_area(da_shapefile):

@@ -3,7 +3,20 @@
 import json
 
 from assetmap import store
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_values
+
+# The fields of the public correction form.
+CORRECTION_FORM = (
+    "name",
+    "category",
+    "address",
+    "community",
+    "postal_code",
+    "phone",
+    "website",
+    "hours_text",
+    "description",
+)
 
 
 def suggest(client, token, path="/suggest", **fields):
@@ -67,20 +80,7 @@ def test_suggest_a_correction_stores_only_changes(client, db):
     row = store.get_asset(db, 7)
     page = client.get("/assets/7/suggest").get_data(as_text=True)
     assert f"Suggest a correction: {row['name']}" in page
-    values = {
-        k: (row[k] or "")
-        for k in (
-            "name",
-            "category",
-            "address",
-            "community",
-            "postal_code",
-            "phone",
-            "website",
-            "hours_text",
-            "description",
-        )
-    }
+    values = form_values(row, CORRECTION_FORM)
     resp = suggest(
         client, token, "/assets/7/suggest", **{**values, "phone": "705-555-0123"}, message="New number since May"
     )
@@ -137,20 +137,7 @@ def test_editor_accepts_new_suggestion_with_changes(client, as_role, db):
 def test_editor_accepts_correction_and_rejects_with_reason(client, as_role, db):
     token = csrf_token(client, "/suggest")
     row = store.get_asset(db, 7)
-    values = {
-        k: (row[k] or "")
-        for k in (
-            "name",
-            "category",
-            "address",
-            "community",
-            "postal_code",
-            "phone",
-            "website",
-            "hours_text",
-            "description",
-        )
-    }
+    values = form_values(row, CORRECTION_FORM)
     suggest(client, token, "/assets/7/suggest", **{**values, "phone": "705-555-0123"})
     suggest(client, token, name="Spam Co", category="food")
     correction, spam = pending(db)
@@ -165,24 +152,11 @@ def test_editor_accepts_correction_and_rejects_with_reason(client, as_role, db):
     )
     form_page = editor.get(f"/moderation/{correction['id']}").get_data(as_text=True)
     assert 'value="705-555-0123"' in form_page
-    fields = {
-        k: ("" if row[k] is None else row[k])
-        for k in (
-            "name",
-            "category",
-            "address",
-            "community",
-            "postal_code",
-            "latitude",
-            "longitude",
-            "location_precision",
-            "website",
-            "hours_text",
-            "source",
-            "source_url",
-            "notes",
-        )
-    }
+    fields = form_values(
+        row,
+        CORRECTION_FORM[:5]
+        + ("latitude", "longitude", "location_precision", "website", "hours_text", "source", "source_url", "notes"),
+    )
     resp = editor.post(
         f"/moderation/{correction['id']}",
         data={**fields, "phone": "705-555-0123", "version": row["version"], "decision": "accept", "csrf_token": etoken},

@@ -12,9 +12,8 @@ import re
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 
 from app.auth import actor, editor_required
-from app.context import place
+from app.context import page_map, place
 from app.db import get_db
-from app.maps import build_map
 from assetmap import store
 from assetmap.errors import Conflict, InvalidParameter
 from assetmap.formats import printing, spreadsheet
@@ -46,17 +45,10 @@ def index():
 def _new_form(values: dict, error: str | None = None, status: int = 200):
     db = get_db()
     level = default_level(db)
-    cfg = current_app.config
-    p = place()
-    parts = build_map(
-        center=p.center,
-        zoom=p.zoom,
-        tile_url=cfg["TILE_URL"],
-        tile_attribution=cfg["TILE_ATTRIBUTION"],
-        layer_config={"api": url_for("api.categories").rsplit("/", 1)[0], "areaLevel": level},
-        static_url=url_for("static", filename=""),
-        init="AssessmentDraw.init",
-        scripts=("js/assessmentdraw.js",),
+    parts = page_map(
+        {"api": url_for("api.categories").rsplit("/", 1)[0], "areaLevel": level},
+        "AssessmentDraw.init",
+        ("js/assessmentdraw.js",),
     )
     return (
         render_template(

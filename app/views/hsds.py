@@ -1,5 +1,6 @@
 """HSDS 3.0 read API (/hsds/...), following Open Referral's OpenAPI description, so HSDS clients can
-read the inventory. Bad parameters get HTTP 400 with {"error": "..."}; unknown ids 404."""
+read the inventory. Bad parameters get HTTP 400 with {"error": "..."}; unknown ids 404 (app.errorpages
+answers JSON under /hsds/)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from app.context import external_url, offline_geocoder
 from app.db import get_db
 from assetmap import store
-from assetmap.errors import InvalidParameter, NotFound
 from assetmap.formats.hsds import schema as hsds_schema
 from assetmap.services import hsds_api
 from assetmap.values import parse_choice, parse_query
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
-
-
-@bp.errorhandler(InvalidParameter)
-def _bad_parameter(exc):
-    return jsonify(error=str(exc)), 400
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc):
-    return jsonify(error=str(exc)), 404
 
 
 def _key(db) -> tuple:

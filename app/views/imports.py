@@ -161,11 +161,7 @@ def status(job_id: int):
     job = _job_or_404(job_id)
     r = job["result"]
     return jsonify(
-        id=job["id"],
-        kind=job["kind"],
-        status=job["status"],
-        total=job["total"],
-        done=job["done"],
+        **jobs.progress(job),
         inserted=r.get("inserted", 0),
         updated=r.get("updated", 0),
         unchanged=r.get("unchanged", 0),

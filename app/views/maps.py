@@ -12,10 +12,9 @@ from flask_babel import gettext
 
 from app import deprivation
 from app.auth import rate_limited
-from app.context import place
+from app.context import page_map, place
 from app.db import get_db
 from app.i18n import N_, category_label, current_language
-from app.maps import build_map
 from app.params import travel_args
 from assetmap import store, values
 from assetmap.errors import InvalidParameter
@@ -99,7 +98,7 @@ def index():
         "outlineLevel": outline_level,
         "choropleth": choropleth_options(db, area_level) if area_level else [],
     }
-    parts = _map_parts(config, "AssetMap.init", ("js/assetmap.js",))
+    parts = page_map(config, "AssetMap.init", ("js/assetmap.js",))
     cfg = current_app.config
     return render_template(
         "maps/index.html",
@@ -110,21 +109,6 @@ def index():
         outline_level=outline_level,
         area_notes=notes,
         tiles=bool(cfg["TILE_URL"]),
-    )
-
-
-def _map_parts(config: dict, init: str, scripts: tuple[str, ...]) -> dict:
-    cfg = current_app.config
-    p = place()
-    return build_map(
-        center=p.center,
-        zoom=p.zoom,
-        tile_url=cfg["TILE_URL"],
-        tile_attribution=cfg["TILE_ATTRIBUTION"],
-        layer_config=config,
-        static_url=url_for("static", filename=""),
-        init=init,
-        scripts=scripts,
     )
 
 
@@ -184,7 +168,7 @@ def reach_page():
             "include_imprecise": 1 if include_imprecise else 0,
         },
     }
-    parts = _map_parts(config, "ReachMap.init", ("js/reach.js",))
+    parts = page_map(config, "ReachMap.init", ("js/reach.js",))
     return render_template(
         "maps/reach.html",
         map=parts,
@@ -245,7 +229,7 @@ def _reach_page_by_time(db, categories):
         report = reach.published(reach.reach_report(db, "food"), small)
         return render_template(
             "maps/reach.html",
-            map=_map_parts(
+            map=page_map(
                 _reach_config(categories, "food", report, {"category": "food"}), "ReachMap.init", ("js/reach.js",)
             ),
             categories=categories,
@@ -283,7 +267,7 @@ def _reach_page_by_time(db, categories):
     }
     return render_template(
         "maps/reach_by_time.html",
-        map=_map_parts(config, "ReachMap.init", ("js/reach.js",)),
+        map=page_map(config, "ReachMap.init", ("js/reach.js",)),
         categories=categories,
         category=category,
         category_name=next((category_label(c) for c in categories if c["slug"] == category), report["category_label"]),

@@ -109,12 +109,4 @@ def show(job_id: int):
 @admin_required
 def status(job_id: int):
     job = _job(job_id)
-    return jsonify(
-        id=job["id"],
-        kind=job["kind"],
-        status=job["status"],
-        total=job["total"],
-        done=job["done"],
-        message=(job["result"] or {}).get("message", ""),
-        error=job["error"],
-    )
+    return jsonify(**jobs.progress(job), message=(job["result"] or {}).get("message", ""), error=job["error"])

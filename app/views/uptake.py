@@ -13,10 +13,9 @@ import sqlite3
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
-from app.context import place
+from app.context import page_map
 from app.db import get_db
 from app.i18n import category_label, current_language
-from app.maps import build_map
 from app.views.uptake_api import uptake_args
 from assetmap import store
 from assetmap.errors import Busy, InvalidParameter, NotFound
@@ -69,20 +68,6 @@ def chart_words() -> dict[str, str]:
     }
 
 
-def _map(config: dict) -> dict[str, str]:
-    cfg, p = current_app.config, place()
-    return build_map(
-        center=p.center,
-        zoom=p.zoom,
-        tile_url=cfg["TILE_URL"],
-        tile_attribution=cfg["TILE_ATTRIBUTION"],
-        layer_config=config,
-        static_url=url_for("static", filename=""),
-        init="UptakeMap.init",
-        scripts=("js/uptake.js",),
-    )
-
-
 @bp.get("/uptake/<any(funnel, gradient):chart>.svg")
 def chart(chart: str):
     """The funnel plot or the deprivation gradient of the page with the same parameters, as SVG."""
@@ -128,7 +113,7 @@ def map_page():
     }
     return render_template(
         "uptake/map.html",
-        map=_map(config),
+        map=page_map(config, "UptakeMap.init", ("js/uptake.js",)),
         loaded=loaded,
         service=service,
         report=report,

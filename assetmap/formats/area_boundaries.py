@@ -16,11 +16,11 @@ geometry is decoded.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from shapely.geometry import mapping, shape
 
 from . import geopackage
 from .place_records import Area, PlaceData, PlaceFileError, area_wanted
+from .tables import read_json_file
 
 WGS84 = CRS.from_epsg(4326)
 BOUNDARY_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json")
@@ -46,12 +47,7 @@ def parse_crs(text: str, where: str) -> CRS:
 
 
 def _read_geojson(path: Path, keep: Callable[[dict], bool] | None) -> tuple[list[dict], CRS | None]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise PlaceFileError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise PlaceFileError(f"{path.name}: not UTF-8 text") from None
+    doc = read_json_file(path, PlaceFileError)
     if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
         raise PlaceFileError(f"{path.name}: expected a GeoJSON FeatureCollection")
     declared = ((doc.get("crs") or {}).get("properties") or {}).get("name")
@@ -96,16 +92,20 @@ def _unzip(path: Path, into: str) -> Path:
     return found[0]
 
 
+@contextlib.contextmanager
+def _unpacked(path: Path) -> Iterator[tuple[Path, str]]:
+    """The boundary file (taken out of a zip into a temporary folder while in use) and its lower-case suffix."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if path.suffix.lower() == ".zip":
+            path = _unzip(path, tmp)
+        yield path, path.suffix.lower()
+
+
 def read_features(
     path: str | Path, keep: Callable[[dict], bool] | None = None, layer: str | None = None
 ) -> tuple[list[dict], CRS | None]:
     """Features (in the file's own CRS) of a GeoJSON, shapefile, zipped shapefile or GeoPackage."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    with tempfile.TemporaryDirectory() as tmp:
-        if suffix == ".zip":
-            path = _unzip(path, tmp)
-            suffix = path.suffix.lower()
+    with _unpacked(Path(path)) as (path, suffix):
         if suffix == ".shp":
             return _read_shapefile(path, keep)
         if suffix == ".gpkg":
@@ -117,12 +117,7 @@ def read_features(
 
 def first_properties(path: str | Path) -> dict:
     """The attribute names of a boundary file, with the first feature's values, read cheaply."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    with tempfile.TemporaryDirectory() as tmp:
-        if suffix == ".zip":
-            path = _unzip(path, tmp)
-            suffix = path.suffix.lower()
+    with _unpacked(Path(path)) as (path, suffix):
         if suffix == ".shp":
             try:
                 with shapefile.Reader(str(path), encoding="latin-1", encodingErrors="replace") as reader:

@@ -8,7 +8,6 @@ read with pure-Python `pyshp`; the CRS comes from the .prj file, a GeoJSON `crs`
 
 from __future__ import annotations
 
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from pyproj.exceptions import CRSError
 from shapely import transform
 from shapely.geometry import mapping, shape
 
-from assetmap.formats.tables import ImportFileError
+from assetmap.formats.tables import ImportFileError, read_json_file
 
 WGS84 = CRS.from_epsg(4326)
 
@@ -55,13 +54,9 @@ def reproject_features(features: list, source: CRS) -> list:
 def read_geojson(path: Path) -> tuple[list, CRS | None]:
     """Features and the declared CRS (old-style GeoJSON `crs` member) of a GeoJSON file."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        doc = read_json_file(path)
     except RecursionError:
         raise ImportFileError(f"{path.name}: the JSON is nested too deeply to be GeoJSON") from None
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{path.name}: not UTF-8 text") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("features"), list):
         raise ImportFileError(f"{path.name}: expected a GeoJSON FeatureCollection")
     declared = ((doc.get("crs") or {}).get("properties") or {}).get("name")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from assetmap import store
+from assetmap.formats import place_records
 from assetmap.formats.csvsafe import restore
 from assetmap.formats.tables import ImportFileError
 
@@ -102,16 +102,8 @@ class ProfileReport:
 
 
 def _number(raw: str, label: str) -> float | None:
-    raw = restore((raw or "").strip()).replace(",", "")
-    if raw in SUPPRESSED:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{label} {raw!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{label} {raw!r} is not a finite number")
-    return value
+    # the message quotes the cell as restored, without its thousands separators
+    return place_records.number(restore((raw or "").strip()).replace(",", ""), label, SUPPRESSED)
 
 
 def _area_id(row: dict, ids: set[str], id_column: str | None) -> str | None:

@@ -28,7 +28,8 @@ least and 5 the most deprived, within the file's own scope (Canada, or the provi
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
+from functools import partial
 from pathlib import Path
 
 from .place_records import IndexValue, PlaceData, PlaceFileError, area_wanted, iter_rows, number, whole
@@ -93,6 +94,51 @@ def _edition(header: list[str], path: Path, edition: int | None) -> int:
     raise PlaceFileError(f"{path.name}: cannot tell which IoD edition this is; say edition=2019 or 2025")
 
 
+def _iod_values(area_id: str, cells: list[str], columns: list[tuple], year: int) -> list[IndexValue]:
+    """The IMD and domain values of one row (columns: key, words, score, rank and decile positions)."""
+    out = []
+    for key, words, s, r, d in columns:
+        decile = whole(cells[d], f"{words or 'IMD'} decile", 1, 10) if d is not None else None
+        out.append(
+            IndexValue(
+                area_id=area_id,
+                key=f"imd{year}" + (f"_{key}" if key else ""),
+                index=f"IMD {year}" + (f" — {words}" if words else ""),
+                score=number(cells[s], f"{words or 'IMD'} score"),
+                rank=whole(cells[r], f"{words or 'IMD'} rank", 1) if r is not None else None,
+                decile=decile,
+                most_deprived_band=1,
+                scope="national",
+                scope_area="England",
+                core20=is_core20(decile) if not key else None,
+            )
+        )
+    return out
+
+
+def _rows_of_cells(rows: Iterator[list[str]], width: int) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells padded to the header's width) of every row that is not empty."""
+    for number_, row in enumerate(rows, start=2):
+        if any(cell.strip() for cell in row):
+            yield number_, row + [""] * (width - len(row))
+
+
+def _add_area(
+    data: PlaceData, number_: int, area_id: str, values: Callable[[], list[IndexValue]], population: str | None, pop_col
+) -> bool:
+    """Add an area's index values and population, or record the row's error; True when added."""
+    try:
+        found = values()
+        people = whole(population, pop_col, 0) if pop_col else None
+    except ValueError as exc:
+        data.errors.append((number_, f"{area_id}: {exc}"))
+        return False
+    data.indices += found
+    if people is not None:
+        data.population[area_id] = people
+    return True
+
+
 def read_iod(
     path: str | Path,
     *,
@@ -122,41 +168,15 @@ def read_iod(
             columns.append((key, words, header.index(score), _pos(header, rank), _pos(header, decile)))
     at = {h: i for i, h in enumerate(header)}
     lad = [next((h for h in header if h.startswith(f"Local Authority District {w} (")), None) for w in ("code", "name")]
-    for number_, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = row + [""] * (len(header) - len(row))
+    for number_, cells in _rows_of_cells(rows, len(header)):
         area_id = cells[at[code_col]].strip()
         name = cells[at[name_col]].strip() if name_col in at else ""
         if not area_wanted(area_id, ids, id_prefix) or not name.startswith(name_prefix):
             data.skipped["areas outside the selection"] += 1
             continue
-        try:
-            values = []
-            for key, words, s, r, d in columns:
-                decile = whole(cells[d], f"{words or 'IMD'} decile", 1, 10) if d is not None else None
-                values.append(
-                    IndexValue(
-                        area_id=area_id,
-                        key=f"imd{year}" + (f"_{key}" if key else ""),
-                        index=f"IMD {year}" + (f" — {words}" if words else ""),
-                        score=number(cells[s], f"{words or 'IMD'} score"),
-                        rank=whole(cells[r], f"{words or 'IMD'} rank", 1) if r is not None else None,
-                        decile=decile,
-                        most_deprived_band=1,
-                        scope="national",
-                        scope_area="England",
-                        core20=is_core20(decile) if not key else None,
-                    )
-                )
-            population = whole(cells[at[pop_col]], pop_col, 0) if pop_col else None
-        except ValueError as exc:
-            data.errors.append((number_, f"{area_id}: {exc}"))
-            continue
-        data.indices += values
-        if population is not None:
-            data.population[area_id] = population
-        if lad[0] and lad[1] and cells[at[lad[0]]].strip():
+        values = partial(_iod_values, area_id, cells, columns, year)
+        added = _add_area(data, number_, area_id, values, cells[at[pop_col]] if pop_col else None, pop_col)
+        if added and lad[0] and lad[1] and cells[at[lad[0]]].strip():
             data.parents[area_id] = (cells[at[lad[0]]].strip(), cells[at[lad[1]]].strip())
     own = {v: k for k, v in IOD_EDITION_BY_POPULATION_YEAR.items()}.get(year)
     pop_year = re.match(r"Total population: mid (\d{4})", pop_col or "")
@@ -205,6 +225,26 @@ def cimd_scope(path: Path, scope_area: str | None) -> tuple[str, str] | None:
     return CIMD_SCOPES.get(prefix)
 
 
+def _cimd_values(
+    area_id: str, cells: list[str], dims: list[tuple], edition: int, scope: tuple[str, str]
+) -> list[IndexValue]:
+    """The CIMD dimension values of one row (dims: key, label, score and quintile positions)."""
+    return [
+        IndexValue(
+            area_id=area_id,
+            key=f"cimd{edition}_{key}",
+            index=f"CIMD {edition} — {label.lower()}",
+            score=number(cells[s], f"{label} score") if s is not None else None,
+            quintile=whole(cells[q], f"{label} quintile", 1, 5) if q is not None else None,
+            most_deprived_band=5,
+            scope=scope[0],
+            scope_area=scope[1],
+        )
+        for key, label, s, q in dims
+        if s is not None or q is not None
+    ]
+
+
 def read_cimd(
     path: str | Path,
     *,
@@ -236,35 +276,12 @@ def read_cimd(
     data.population_label = pop_col or ""
     at = {h: i for i, h in enumerate(header)}
     dims = [(k, label, at.get(f"{label} Scores"), at.get(f"{label} Quintiles")) for k, label in CIMD_DIMENSIONS]
-    for number_, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = row + [""] * (len(header) - len(row))
+    for number_, cells in _rows_of_cells(rows, len(header)):
         raw_id = cells[at[key_col]].strip()
         area_id = raw_id[9:] if len(raw_id) > 9 and raw_id[4] in "AS" else raw_id  # DGUID -> DAUID
         if not area_wanted(area_id, ids, id_prefix):
             data.skipped["areas outside the selection"] += 1
             continue
-        try:
-            values = [
-                IndexValue(
-                    area_id=area_id,
-                    key=f"cimd{edition}_{key}",
-                    index=f"CIMD {edition} — {label.lower()}",
-                    score=number(cells[s], f"{label} score") if s is not None else None,
-                    quintile=whole(cells[q], f"{label} quintile", 1, 5) if q is not None else None,
-                    most_deprived_band=5,
-                    scope=scope[0],
-                    scope_area=scope[1],
-                )
-                for key, label, s, q in dims
-                if s is not None or q is not None
-            ]
-            population = whole(cells[at[pop_col]], pop_col, 0) if pop_col else None
-        except ValueError as exc:
-            data.errors.append((number_, f"{area_id}: {exc}"))
-            continue
-        data.indices += values
-        if population is not None:
-            data.population[area_id] = population
+        values = partial(_cimd_values, area_id, cells, dims, edition, scope)
+        _add_area(data, number_, area_id, values, cells[at[pop_col]] if pop_col else None, pop_col)
     return data

@@ -137,10 +137,10 @@ class PlaceData:
 SUPPRESSED = {"", "x", "X", "..", "...", "F", "-"}
 
 
-def number(raw: str | None, label: str) -> float | None:
-    """A finite number from a cell, None for an empty or suppressed one; raises ValueError."""
+def number(raw: str | None, label: str, suppressed: Collection[str] = SUPPRESSED) -> float | None:
+    """A finite number from a cell, None for an empty or `suppressed` one; raises ValueError."""
     text = (raw or "").strip().replace(",", "")
-    if text in SUPPRESSED:
+    if text in suppressed:
         return None
     try:
         value = float(text)

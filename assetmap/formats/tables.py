@@ -33,6 +33,16 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read (wrong type, broken JSON, no header, too big...)."""
 
 
+def read_json_file(path: Path, error: type[ValueError] = ImportFileError):
+    """The JSON document in a UTF-8 file; raises `error` naming the file when it is not valid JSON or not UTF-8."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise error(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise error(f"{path.name}: not UTF-8 text") from None
+
+
 @dataclass
 class Table:
     """A file's rows keyed by its own column names; `unit` is 'row' or 'feature'."""

@@ -17,16 +17,42 @@ from assetmap import store, validation
 from assetmap.formats import asset_import, tables
 from assetmap.store import jobs
 from assetmap.store.db import open_database
+from needs_assessment.precision import PRECISION_WORDS
 
 BATCH = 100
 MAX_REPORTED_ERRORS = 5000
 
 
-def run_import(db_path: str, job_id: int, geocoder=None, region=None) -> dict:
-    """Run (or resume) an import job to the end; returns its final row."""
+def _run_job(db_path: str, job_id: int, work, expected=(), when_failed=None, when_over=None) -> dict:
+    """Run work(db, job) on its own connection, recording any error on the job; returns its final row.
+
+    An `expected` error fails the job with its message (then when_failed(job)); any other with its
+    class name too, and a traceback on stderr. when_over(job) runs at the end whatever happened.
+    """
     db = open_database(db_path)
+    job = None
     try:
         job = jobs.get_job(db, job_id)
+        work(db, job)
+    except expected as exc:
+        jobs.save_progress(db, job_id, status="failed", error=str(exc))
+        if when_failed is not None:
+            when_failed(job)
+    except Exception as exc:  # noqa: BLE001 - recorded on the job for the person waiting on it
+        jobs.save_progress(db, job_id, status="failed", error=f"{exc.__class__.__name__}: {exc}")
+        traceback.print_exc()
+    finally:
+        if when_over is not None and job is not None:
+            when_over(job)
+        final = jobs.get_job(db, job_id)
+        db.close()
+    return final
+
+
+def run_import(db_path: str, job_id: int, geocoder=None, region=None) -> dict:
+    """Run (or resume) an import job to the end; returns its final row."""
+
+    def work(db, job: dict) -> None:
         params = job["params"]
         table = tables.read_table(params["path"])
         mapping = params.get("mapping") or asset_import.guess_mapping(table.headers)
@@ -64,16 +90,11 @@ def run_import(db_path: str, job_id: int, geocoder=None, region=None) -> dict:
                 jobs.save_progress(db, job_id, done=offset + len(batch), result=result)
         jobs.save_progress(db, job_id, status="done", done=len(table.records), result=result)
         _forget_upload(params)
-    except tables.ImportFileError as exc:
-        jobs.save_progress(db, job_id, status="failed", error=str(exc))
+
+    def forget(job: dict) -> None:
         _forget_upload(job["params"])
-    except Exception as exc:  # noqa: BLE001 - recorded on the job for the person waiting on it
-        jobs.save_progress(db, job_id, status="failed", error=f"{exc.__class__.__name__}: {exc}")
-        traceback.print_exc()
-    finally:
-        final = jobs.get_job(db, job_id)
-        db.close()
-    return final
+
+    return _run_job(db_path, job_id, work, expected=(tables.ImportFileError,), when_failed=forget)
 
 
 def _forget_upload(params: dict) -> None:
@@ -93,17 +114,7 @@ def upload_dir(instance_path: str) -> Path:
     return path
 
 
-PRECISION_RANK = [
-    "exact",
-    "address",
-    "landmark",
-    "postal_code",
-    "rural_postal_code",
-    "community",
-    "municipality",
-    "unreliable",
-    "none",
-]
+PRECISION_RANK = list(PRECISION_WORDS)  # best to worst
 
 
 def better_precision(new: str, old: str) -> bool:
@@ -114,9 +125,8 @@ def better_precision(new: str, old: str) -> bool:
 
 def run_geocode(db_path: str, job_id: int, geocoder) -> dict:
     """Geocode the job's assets by street address (online geocoder), one commit per asset."""
-    db = open_database(db_path)
-    try:
-        job = jobs.get_job(db, job_id)
+
+    def work(db, job: dict) -> None:
         ids = job["params"]["asset_ids"]
         result = job["result"] or {}
         result.setdefault("improved", 0)
@@ -150,13 +160,8 @@ def run_geocode(db_path: str, job_id: int, geocoder) -> dict:
                     result["unchanged"] += 1
                 jobs.save_progress(db, job_id, done=n, result=result)
         jobs.save_progress(db, job_id, status="done", result=result)
-    except Exception as exc:  # noqa: BLE001
-        jobs.save_progress(db, job_id, status="failed", error=f"{exc.__class__.__name__}: {exc}")
-        traceback.print_exc()
-    finally:
-        final = jobs.get_job(db, job_id)
-        db.close()
-    return final
+
+    return _run_job(db_path, job_id, work)
 
 
 def run_place(db_path: str, job_id: int) -> dict:
@@ -166,10 +171,8 @@ def run_place(db_path: str, job_id: int) -> dict:
     from assetmap.formats.place_records import PlaceFileError
     from assetmap.services import place_setup
 
-    db = open_database(db_path)
-    job = jobs.get_job(db, job_id)
-    params = job["params"]
-    try:
+    def work(db, job: dict) -> None:
+        params = job["params"]
         jobs.save_progress(db, job_id, status="running", owner=jobs.owner())
 
         def progress(done: int, total: int, message: str) -> None:
@@ -190,17 +193,19 @@ def run_place(db_path: str, job_id: int) -> dict:
         for role, stored in params["files"].items():  # show the person's file names, not ours
             lines = [line.replace(Path(stored).name, names.get(role, Path(stored).name)) for line in lines]
         jobs.save_progress(db, job_id, status="done", result={"message": "done", "lines": lines, **report.counts})
-    except (Conflict, InvalidParameter, PlaceFileError) as exc:
-        jobs.save_progress(db, job_id, status="failed", error=str(exc))
-    except Exception as exc:  # noqa: BLE001 - recorded on the job for the person waiting on it
-        jobs.save_progress(db, job_id, status="failed", error=f"{exc.__class__.__name__}: {exc}")
-        traceback.print_exc()
-    finally:
-        for stored in params.get("files", {}).values():
+
+    def delete_uploads(job: dict) -> None:
+        for stored in job["params"].get("files", {}).values():
             Path(stored).unlink(missing_ok=True)
-        final = jobs.get_job(db, job_id)
-        db.close()
-    return final
+
+    return _run_job(
+        db_path, job_id, work, expected=(Conflict, InvalidParameter, PlaceFileError), when_over=delete_uploads
+    )
+
+
+def progress(job: dict) -> dict:
+    """What a progress poll shows of any job: id, kind, status, total and done."""
+    return {k: job[k] for k in ("id", "kind", "status", "total", "done")}
 
 
 def start(target, *args) -> threading.Thread:

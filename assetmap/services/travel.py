@@ -285,6 +285,17 @@ def threshold_basis(threshold_min: float | None) -> tuple[float, str]:
     return float(threshold_min), "as requested"
 
 
+def report_setup(
+    db: Database, category: str, mode: str, threshold_min: float | None, prefer: str | None, level: str | None
+) -> tuple[dict, Source, str, float, str]:
+    """What a travel-time report starts from: the category row, the travel source, the area level
+    (the default when not given) and the threshold in minutes with its basis."""
+    cat = category_row(db, category)
+    src = source_for(db, mode, prefer)
+    level = level or default_level(db)
+    return (cat, src, level, *threshold_basis(threshold_min))
+
+
 def measure(
     db: Database, src: Source, data: AreaData, assets: AssetSet, threshold_min: float, category: str
 ) -> Measured:
@@ -310,10 +321,7 @@ def reach_report(
     level: str | None = None,
 ) -> dict:
     """Who is beyond threshold_min minutes of the category's assets by a mode (see the module notes)."""
-    cat = category_row(db, category)
-    src = source_for(db, mode, prefer)
-    level = level or default_level(db)
-    threshold, basis = threshold_basis(threshold_min)
+    cat, src, level, threshold, basis = report_setup(db, category, mode, threshold_min, prefer, level)
     version = store.data_version(db)
     key = (store.db_key(db), version, category, src.kind, mode, threshold, include_imprecise, level)
     cached = _results_cache.get(key)

@@ -24,8 +24,8 @@ from assetmap.services.travel import (
     measure_network,
     network_data,
     network_source,
+    report_setup,
     source_for,
-    threshold_basis,
 )
 from needs_assessment import access as fca
 from needs_assessment import network, traveltime
@@ -64,10 +64,7 @@ def scenario_report(
     level: str | None = None,
 ) -> dict:
     """Before/after totals and per-area changes for hypothetical new and closed sites, by travel time."""
-    cat = category_row(db, category)
-    src = source_for(db, mode, prefer)
-    level = level or default_level(db)
-    threshold, basis = threshold_basis(threshold_min)
+    cat, src, level, threshold, basis = report_setup(db, category, mode, threshold_min, prefer, level)
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
     known = {r["id"] for r in store.public_rows(db, categories=[category])}

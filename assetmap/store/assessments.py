@@ -8,6 +8,7 @@ from sqlite_utils import Database, Migrations
 
 from assetmap.errors import Conflict, NotFound
 from assetmap.store.db import now_iso, transaction
+from assetmap.store.history import append_history
 
 migrations = Migrations("assessments")
 
@@ -59,17 +60,8 @@ def m001_assessments(db: Database) -> None:
 
 
 def _record(db: Database, assessment_id: int, version: int, action: str, actor: str, before, after, note="") -> None:
-    db["assessment_history"].insert(
-        {
-            "assessment_id": assessment_id,
-            "version": version,
-            "action": action,
-            "actor": actor,
-            "at": now_iso(),
-            "before": json.dumps(before, ensure_ascii=False, sort_keys=True) if before is not None else None,
-            "after": json.dumps(after, ensure_ascii=False, sort_keys=True) if after is not None else None,
-            "note": note,
-        }
+    append_history(
+        db, "assessment_history", "assessment_id", assessment_id, version, action, actor, before, after, note
     )
 
 

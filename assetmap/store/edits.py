@@ -14,6 +14,7 @@ from assetmap import fields
 from assetmap.errors import Conflict, InvalidParameter, NotFound
 from assetmap.store.assets import find_matching_asset, get_asset, id_for_external_id
 from assetmap.store.db import now_iso, transaction
+from assetmap.store.history import append_history
 
 EDITABLE = frozenset(fields.NAMES) | {"status", "extra"}
 
@@ -30,18 +31,7 @@ def record_change(
     db: Database, asset_id: int, version: int, action: str, actor: str, before, after, note: str = ""
 ) -> None:
     """Append one history row (call inside the transaction that made the change)."""
-    db["asset_history"].insert(
-        {
-            "asset_id": asset_id,
-            "version": version,
-            "action": action,
-            "actor": actor,
-            "at": now_iso(),
-            "before": json.dumps(before, ensure_ascii=False, sort_keys=True) if before is not None else None,
-            "after": json.dumps(after, ensure_ascii=False, sort_keys=True) if after is not None else None,
-            "note": note,
-        }
-    )
+    append_history(db, "asset_history", "asset_id", asset_id, version, action, actor, before, after, note)
 
 
 def _changed(existing: dict, values: dict) -> dict:

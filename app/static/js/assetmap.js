@@ -80,22 +80,17 @@
     }
 
     if (config.areaLevel) {
-      map.createPane("areas");
-      map.getPane("areas").style.zIndex = 350;
+      AM.areaPane(map);
       getJSON(api + "/areas?level=" + encodeURIComponent(config.areaLevel)).then(function (data) {
         areaData = data;
-        areaLayer = L.geoJSON(data, {
-          pane: "areas",
-          className: "am-area",
-          onEachFeature: function (f, layer) { layer.bindTooltip("", { sticky: true }); }
-        });
+        areaLayer = AM.areaLayer(data);
         var box = document.getElementById("layer-areas");
         if (!box || box.checked) areaLayer.addTo(map);
         if (box) box.addEventListener("change", function () {
           if (box.checked) areaLayer.addTo(map); else map.removeLayer(areaLayer);
         });
         state.areas = data.features.length;
-        if (!config.keepView && areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
+        if (!config.keepView) AM.fitToLayer(map, areaLayer);
         restyleAreas();
       }).catch(function (e) { setStatus(t("Could not load population areas: %(error)s", { error: e.message })); });
       if (shadeSelect) shadeSelect.addEventListener("change", restyleAreas);

@@ -206,9 +206,29 @@
     ]);
   }
 
+  /* Population areas go in their own pane, below the markers. */
+  function areaPane(map) {
+    map.createPane("areas");
+    map.getPane("areas").style.zIndex = 350;
+  }
+
+  /* A GeoJSON layer of areas in that pane, each with a tooltip filled in when it is shaded. */
+  function areaLayer(areas) {
+    return L.geoJSON(areas, {
+      pane: "areas",
+      className: "am-area",
+      onEachFeature: function (f, layer) { layer.bindTooltip("", { sticky: true }); }
+    });
+  }
+
+  function fitToLayer(map, layer) {
+    if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+  }
+
   window.AM = {
     PALETTES: PALETTES, NO_DATA: NO_DATA, t: t, el: el, safeHref: safeHref, telHref: telHref, fmt: fmt,
     setStatus: setStatus, getJSON: getJSON, postJSON: postJSON, quantileBreaks: quantileBreaks, classify: classify,
-    legendRows: legendRows, pinIcon: pinIcon, clusterIconFor: clusterIconFor, popupContent: popupContent
+    legendRows: legendRows, pinIcon: pinIcon, clusterIconFor: clusterIconFor, popupContent: popupContent,
+    areaPane: areaPane, areaLayer: areaLayer, fitToLayer: fitToLayer
   };
 })();

@@ -191,8 +191,7 @@
       }).catch(function (e) { if (out) out.textContent = t("Could not compute the scenario: %(error)s", { error: e.message }); });
     }
 
-    map.createPane("areas");
-    map.getPane("areas").style.zIndex = 350;
+    AM.areaPane(map);
     Promise.all([
       getJSON(api + "/areas?level=" + encodeURIComponent(config.areaLevel)),
       getJSON(api + "/reach?" + query(params))
@@ -200,12 +199,8 @@
       var areas = res[0];
       report = res[1];
       report.areas.forEach(function (a) { byId[a.id] = a; });
-      areaLayer = L.geoJSON(areas, {
-        pane: "areas",
-        className: "am-area",
-        onEachFeature: function (f, layer) { layer.bindTooltip("", { sticky: true }); }
-      }).addTo(map);
-      if (areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
+      areaLayer = AM.areaLayer(areas).addTo(map);
+      AM.fitToLayer(map, areaLayer);
       state.areas = areas.features.length;
       shade(null);
       drawAssets();

@@ -100,20 +100,15 @@
       });
     }
 
-    map.createPane("areas");
-    map.getPane("areas").style.zIndex = 350;
+    AM.areaPane(map);
     var requests = [getJSON(config.api + "/areas?level=" + encodeURIComponent(config.areaLevel || ""))];
     if (config.params.service) requests.push(getJSON(config.api + "/uptake?" + query(config.params)));
     Promise.all(requests).then(function (res) {
       var areas = res[0];
       report = res[1] || null;
       if (report) report.areas.forEach(function (a) { byId[a.id] = a; });
-      areaLayer = L.geoJSON(areas, {
-        pane: "areas",
-        className: "am-area",
-        onEachFeature: function (f, layer) { layer.bindTooltip("", { sticky: true }); }
-      }).addTo(map);
-      if (areaLayer.getBounds().isValid()) map.fitBounds(areaLayer.getBounds(), { padding: [10, 10] });
+      areaLayer = AM.areaLayer(areas).addTo(map);
+      AM.fitToLayer(map, areaLayer);
       state.areas = areas.features.length;
       if (!report) {
         areaLayer.setStyle({ fillColor: NOT_SHOWN, fillOpacity: 0.3, color: "#555", weight: 0.6 });

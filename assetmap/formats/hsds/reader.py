@@ -27,7 +27,7 @@ from pathlib import Path
 
 from assetmap.formats.hsds import schema as hsds_schema
 from assetmap.formats.hsds.objects import CHILDREN, PARTS, SINGLE, TableIndex, flatten
-from assetmap.formats.tables import ImportFileError
+from assetmap.formats.tables import ImportFileError, read_json_file
 
 
 @dataclass
@@ -120,12 +120,7 @@ def _read_tabular(folder: Path) -> Rows:
 
 
 def _read_json(path: Path) -> Rows:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(f"{path.name}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise ImportFileError(f"{path.name}: not UTF-8 text") from None
+    doc = read_json_file(path)
     if isinstance(doc, dict) and isinstance(doc.get("resources"), list):
         return _read_tabular(path.parent)
     if isinstance(doc, dict) and isinstance(doc.get("contents"), list):

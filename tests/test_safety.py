@@ -620,3 +620,12 @@ def test_geojson_coordinates_must_be_numbers(runner, tmp_path):
     )
     result = runner.invoke(args=["import-areas", str(area)])
     assert result.exit_code == 1 and "coordinates must be numbers" in result.output
+
+
+def test_editors_still_find_a_confidential_site_by_its_town(as_role, client):
+    """The public text index leaves out where a confidential site is; the editors' inventory (signed in)
+    still finds it by town, and the public never does."""
+    editor, _ = as_role("editor")
+    listing = editor.get("/assets?q=Huntsville&status=all").get_data(as_text=True)
+    assert "Chrysalis (Muskoka" in listing and "The Table Men" in listing
+    assert "Chrysalis (Muskoka" not in public_texts(client, "/api/assets?q=Huntsville")

@@ -220,10 +220,14 @@ def editor_list(db: Database, *, q: str | None, category: str | None, status: st
         where.append("category = ?")
         params.append(category)
     if q:
+        # The text index holds public values only, so a confidential site's town is not in it: editors
+        # (who may see it) also find those sites by community, municipality or address.
         match = fts_query(q)
-        where.append("id IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)" if match else "0")
-        if match:
-            params.append(match)
+        text = "id IN (SELECT rowid FROM assets_fts WHERE assets_fts MATCH ?)" if match else "0"
+        words = [f"%{w}%" for w in q.split()][:8]
+        located = " AND ".join("(community LIKE ? OR municipality LIKE ? OR address LIKE ?)" for _ in words)
+        where.append(f"({text} OR (confidential = 1 AND {located or '0'}))")
+        params += ([match] if match else []) + [w for w in words for _ in range(3)]
     return list(
         db.query(
             "SELECT id, name, category, community, location_precision, confidential, status, verified_date, "

@@ -264,3 +264,30 @@ def test_pairs_are_the_same_whatever_the_chunking():
     assert key(small) == key(big)
     pop, cap = rng.uniform(1, 100, 500), rng.uniform(1, 5, 80)
     np.testing.assert_allclose(fca.two_step_fca(small, pop, cap), fca.two_step_fca(big, pop, cap), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pairs_equal_a_kd_tree_sparse_distance_matrix(seed):
+    # The strip join must find exactly the pairs a KD-tree finds, with the same distances: random
+    # layouts far from the origin, demand outside the supply's extent, and a 1 km grid whose pairs
+    # fall exactly on the catchment edge (inclusive).
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    if seed % 2:
+        g = np.arange(12) * 1000.0
+        demand = np.array([(a, b) for a in g for b in g]) + 4e6
+        supply, catchment, circuity = demand[rng.integers(0, len(demand), 12)], 3_000.0, 1.0
+    else:
+        demand = rng.uniform(-40_000, 40_000, (300, 2)) + [5e5, 5e6]
+        supply = rng.uniform(-20_000, 20_000, (70, 2)) + [5e5, 5e6]
+        catchment, circuity = rng.uniform(6_000, 15_000), 1.3
+    pairs = fca.catchment_pairs(demand, supply, catchment, circuity=circuity, chunk=13)
+    reach_m = catchment / circuity * (1 + 1e-12)
+    kd = cKDTree(demand).sparse_distance_matrix(cKDTree(supply), reach_m, output_type="ndarray")
+    ours = sorted(zip(pairs.demand.tolist(), pairs.supply.tolist(), pairs.distance_m.tolist(), strict=True))
+    theirs = sorted(zip(kd["i"].tolist(), kd["j"].tolist(), (kd["v"] * circuity).tolist(), strict=True))
+    assert len(ours) > 50
+    assert ours == theirs
+    if seed % 2:
+        assert 3_000.0 in pairs.distance_m  # the edge case was exercised

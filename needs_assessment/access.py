@@ -25,6 +25,7 @@ R = 2 / 400 = 0.005 and both villages score 0.005, which is the average, so 1.0 
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -81,6 +82,22 @@ class Pairs:
                 (data, self.distance.indices, self.distance.indptr), shape=self.distance.shape, copy=False
             )
         return self._weights[key]
+
+    def demand_within(
+        self, demand: np.ndarray, method: str = "2sfca", bands: Sequence[tuple[float, float]] = DEFAULT_BANDS
+    ) -> np.ndarray:
+        """Weighted demand within reach of each supply point (the 2SFCA denominator).
+
+        It depends on the pairs and the demand only, not on capacities, so the last one per method is
+        kept: scoring again with the same people (a what-if, another capacity) is one product, not two.
+        """
+        demand = np.nan_to_num(np.asarray(demand, dtype=float))
+        digest = hashlib.blake2b(demand.tobytes(), digest_size=16).digest()
+        key = ("demand_within", method, tuple(bands))
+        kept = self._weights.get(key)
+        if kept is None or kept[0] != digest or len(kept[1]) != self.n_supply:
+            kept = self._weights[key] = (digest, self.weights(method, bands).T @ demand[self.order])
+        return kept[1]
 
 
 def _strip_windows(demand_xy: np.ndarray, supply_xy: np.ndarray, reach_m: float, strips_per_reach: int):
@@ -221,9 +238,8 @@ def two_step_fca(
 ) -> np.ndarray:
     """Raw 2SFCA (or E2SFCA with method='e2sfca') access score per demand point."""
     w = pairs.weights(method, bands)
-    demand = np.nan_to_num(np.asarray(demand, dtype=float))[pairs.order]
     supply = np.asarray(supply, dtype=float)
-    seen = w.T @ demand  # weighted people within reach of each site
+    seen = pairs.demand_within(demand, method, bands)  # weighted people within reach of each site
     ratio = np.divide(supply, seen, out=np.zeros(pairs.n_supply), where=seen > 0)
     scores = np.empty(pairs.n_demand)
     scores[pairs.order] = w @ ratio

@@ -291,3 +291,18 @@ def test_pairs_equal_a_kd_tree_sparse_distance_matrix(seed):
     assert ours == theirs
     if seed % 2:
         assert 3_000.0 in pairs.distance_m  # the edge case was exercised
+
+
+def test_kept_demand_sums_follow_the_demand():
+    # The denominator kept on the pairs must be recomputed when the people change, and not when
+    # only the capacities do.
+    rng = np.random.default_rng(11)
+    demand, supply = rng.uniform(0, 20_000, (200, 2)), rng.uniform(0, 20_000, (30, 2))
+    pairs = fca.catchment_pairs(demand, supply, 6_000, circuity=1.1)
+    pop_a, pop_b, cap = rng.uniform(1, 100, 200), rng.uniform(1, 100, 200), rng.uniform(1, 5, 30)
+    for method in ("2sfca", "e2sfca"):
+        for pop, capacity in ((pop_a, cap), (pop_b, cap), (pop_a, cap * 2), (pop_b, cap)):
+            fresh = fca.catchment_pairs(demand, supply, 6_000, circuity=1.1)
+            expected = fca.two_step_fca(fresh, pop, capacity, method=method)
+            np.testing.assert_array_equal(fca.two_step_fca(pairs, pop, capacity, method=method), expected)
+    assert not np.allclose(fca.two_step_fca(pairs, pop_a, cap), fca.two_step_fca(pairs, pop_b, cap))

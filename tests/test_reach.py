@@ -293,6 +293,37 @@ def test_pairs_equal_a_kd_tree_sparse_distance_matrix(seed):
         assert 3_000.0 in pairs.distance_m  # the edge case was exercised
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_coverage_equals_searching_every_sample(seed):
+    # The shortcuts (whole areas in or out, then samples settled by the representative point's
+    # nearest asset) must give exactly what a KD-tree search of every sample gives: grids whose
+    # distances fall exactly on the threshold, assets on sample points, shuffled samples, mixed thresholds.
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    n, side = int(rng.integers(1, 150)), int(rng.choice([1, 2, 4, 8]))
+    cell = float(rng.choice([100.0, 1000.0, 5000.0]))
+    centres = rng.integers(0, 25, (n, 2)) * cell
+    offsets = (np.arange(side) + 0.5) * cell / side - cell / 2
+    grid = np.array([(a, b) for a in offsets for b in offsets])
+    xy = (centres[:, None, :] + grid[None]).reshape(-1, 2)
+    area = np.repeat(np.arange(n), len(grid))
+    if seed % 4 == 0:
+        perm = rng.permutation(len(area))
+        area, xy = area[perm], xy[perm]
+    samples = reach.Samples(area, xy, np.full(len(area), 1 / len(grid)))
+    population = rng.uniform(0, 1000, n)
+    m = int(rng.integers(1, 25))
+    assets = xy[rng.integers(0, len(xy), m)] + (0.0 if seed % 2 else rng.normal(0, cell, (m, 2)))
+    circuity = float(rng.choice([1.0, 1.3]))
+    threshold = np.where(rng.random(n) < 0.5, cell * rng.choice([1, 2, 3.5]), cell * rng.choice([5, 10])) * circuity
+    cov = reach.coverage(samples, population, threshold, centres.astype(float), assets, circuity)
+    d, _ = cKDTree(assets).query(xy, k=1)
+    every = d > reach.reach_bound_m(threshold, circuity)[area]
+    assert np.array_equal(cov.sample_unreached, every)
+    assert np.array_equal(cov.unreached, reach.unreached_people(samples, every, population))
+
+
 def test_kept_demand_sums_follow_the_demand():
     # The denominator kept on the pairs must be recomputed when the people change, and not when
     # only the capacities do.

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import mmap
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,13 +153,15 @@ def catchment_pairs(
     circuity: float = 1.3,
     chunk: int = 1024,
     strips_per_reach: int = 8,
+    workers: int = -1,
 ) -> Pairs:
     """Every (demand, supply) pair whose estimated distance (straight line x circuity) is <= catchment_m.
 
     Vectorised strip join, no per-pair or per-area Python: supply is sorted into strips an eighth of
     the reach high, one searchsorted finds each demand point's candidate range in every strip, and
     blocks of `chunk` demand points test their candidates (about 1.1x the pairs) exactly. Output goes
-    straight into the CSR arrays, sized from the candidate count, so nothing is copied afterwards.
+    straight into the CSR arrays, sized from the candidate count. `workers` threads (-1: one per
+    core) take a share of the blocks each; numpy releases the GIL, so they run at once.
     Pairs are the same as a KD-tree's sparse distance matrix gives, distances bit for bit.
     """
     if catchment_m <= 0:
@@ -174,38 +178,90 @@ def catchment_pairs(
     per_point = count.sum(axis=1)
     bound = int(per_point.sum())
     index_type = np.int32 if max(bound, m) < 2**31 - 1 else np.int64
-    supply_index = supply_order.astype(index_type)
-    sx, sy = supply_xy[supply_order, 0], supply_xy[supply_order, 1]
-    x, y = demand_xy[order, 0], demand_xy[order, 1]
-    indices = _fresh(bound, index_type)  # pages never written are never touched
-    data = _fresh(bound, np.float64)
-    indptr = np.zeros(n + 1, dtype=index_type)
-    r2, filled = reach * reach, 0
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        length = count[start:stop].ravel()
-        ends = np.cumsum(length)
-        total = int(ends[-1])
-        candidate = np.repeat(lo[start:stop].ravel() - (ends - length), length)
-        candidate += np.arange(total)
-        d2 = sx[candidate]
-        d2 -= np.repeat(x[start:stop], per_point[start:stop])
-        dy = sy[candidate]
-        dy -= np.repeat(y[start:stop], per_point[start:stop])
-        d2 *= d2
-        dy *= dy
-        d2 += dy
-        keep = d2 <= r2  # the same test and arithmetic as a KD-tree's, so the same pairs
-        kept = np.zeros(total + 1, dtype=np.int64)
-        np.cumsum(keep, out=kept[1:])
-        row_end = np.cumsum(per_point[start:stop])
-        indptr[start + 1 : stop + 1] = filled + kept[row_end]
-        k = int(kept[-1])
-        np.take(supply_index, candidate[keep], out=indices[filled : filled + k])
-        np.multiply(np.sqrt(d2[keep]), circuity, out=data[filled : filled + k])
+    join = _Join(
+        lo, count, per_point, demand_xy[order, 0], demand_xy[order, 1], supply_xy[supply_order, 0],
+        supply_xy[supply_order, 1], supply_order.astype(index_type), reach * reach, circuity,
+        indices=_fresh(bound, index_type), data=_fresh(bound, np.float64), indptr=np.zeros(n + 1, dtype=index_type),
+    )  # fmt: skip
+    # Shares of whole blocks with about equal candidates; share p writes from its first candidate's
+    # position (its output cannot outgrow its candidates), then moves down to close the gap.
+    blocks = np.arange(0, n, chunk)
+    share_count = max(1, min((os.cpu_count() or 1) if workers == -1 else workers, len(blocks)))
+    before_block = np.concatenate(([0], np.cumsum(per_point)))[blocks]
+    cuts = np.searchsorted(before_block, np.arange(share_count) * bound / share_count, side="right") - 1
+    starts = np.unique(np.concatenate(([0], blocks[cuts[1:]])))
+    shares = [(a, b) for a, b in zip(starts, [*starts[1:], n], strict=True)]
+    if len(shares) == 1:
+        written = [join.run(0, n, chunk, 0)]
+    else:
+        with ThreadPoolExecutor(len(shares)) as pool:
+            written = list(
+                pool.map(lambda ab: join.run(ab[0], ab[1], chunk, int(before_block[ab[0] // chunk])), shares)
+            )
+    filled = 0
+    for (a, b), k in zip(shares, written, strict=True):
+        offset = int(before_block[a // chunk])
+        join.move(offset, filled, k)
+        join.indptr[a + 1 : b + 1] -= offset - filled
         filled += k
-    distance = sparse.csr_matrix((data[:filled], indices[:filled], indptr), shape=(n, m), copy=False)
+    distance = sparse.csr_matrix((join.data[:filled], join.indices[:filled], join.indptr), shape=(n, m), copy=False)
     return Pairs(order, distance, n, m, catchment_m)
+
+
+@dataclass
+class _Join:
+    """The block loop of catchment_pairs over one share of the demand points, writing into shared arrays."""
+
+    lo: np.ndarray
+    count: np.ndarray
+    per_point: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    sx: np.ndarray
+    sy: np.ndarray
+    supply_index: np.ndarray
+    r2: float
+    circuity: float
+    indices: np.ndarray
+    data: np.ndarray
+    indptr: np.ndarray
+
+    def run(self, first: int, last: int, chunk: int, filled: int) -> int:
+        """Pairs of demand points first..last-1 written from position `filled`; returns how many."""
+        start_filled = filled
+        for start in range(first, last, chunk):
+            stop = min(start + chunk, last)
+            length = self.count[start:stop].ravel()
+            ends = np.cumsum(length)
+            total = int(ends[-1])
+            candidate = np.repeat(self.lo[start:stop].ravel() - (ends - length), length)
+            candidate += np.arange(total)
+            d2 = self.sx[candidate]
+            d2 -= np.repeat(self.x[start:stop], self.per_point[start:stop])
+            dy = self.sy[candidate]
+            dy -= np.repeat(self.y[start:stop], self.per_point[start:stop])
+            d2 *= d2
+            dy *= dy
+            d2 += dy
+            keep = d2 <= self.r2  # the same test and arithmetic as a KD-tree's, so the same pairs
+            kept = np.zeros(total + 1, dtype=np.int64)
+            np.cumsum(keep, out=kept[1:])
+            row_end = np.cumsum(self.per_point[start:stop])
+            self.indptr[start + 1 : stop + 1] = filled + kept[row_end]
+            k = int(kept[-1])
+            np.take(self.supply_index, candidate[keep], out=self.indices[filled : filled + k])
+            np.multiply(np.sqrt(d2[keep]), self.circuity, out=self.data[filled : filled + k])
+            filled += k
+        return filled - start_filled
+
+    def move(self, source: int, target: int, length: int, step: int = 1 << 20) -> None:
+        """Move `length` pairs from `source` down to `target` (<= source), a block at a time."""
+        if source == target:
+            return
+        for a in range(0, length, step):
+            b = min(a + step, length)
+            self.indices[target + a : target + b] = self.indices[source + a : source + b]
+            self.data[target + a : target + b] = self.data[source + a : source + b]
 
 
 def band_weights(

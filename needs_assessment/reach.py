@@ -138,7 +138,7 @@ def area_thresholds(
     >>> area_thresholds([1200.0, 15.0, None], urban_m=MILE_M, rural_m=10 * MILE_M).round().tolist()
     [1609.0, 16093.0, 16093.0]
     """
-    d = np.array([np.nan if v is None else v for v in density_per_km2], dtype=float)
+    d = np.asarray(density_per_km2, dtype=float)  # None becomes NaN
     return np.where(d >= urban_density, float(urban_m), float(rural_m))
 
 

@@ -258,8 +258,8 @@ def test_2sfca_counts_a_demand_point_on_the_site():
 def test_pairs_are_the_same_whatever_the_chunking():
     rng = np.random.default_rng(3)
     demand, supply = rng.uniform(0, 30_000, (500, 2)), rng.uniform(0, 30_000, (80, 2))
-    small = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=7)
-    big = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=10_000)
+    small = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=7, workers=3)
+    big = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=10_000, workers=1)
     key = lambda p: sorted(zip(p.demand.tolist(), p.supply.tolist(), np.round(p.distance_m, 6).tolist(), strict=True))  # noqa: E731
     assert key(small) == key(big)
     pop, cap = rng.uniform(1, 100, 500), rng.uniform(1, 5, 80)

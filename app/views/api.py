@@ -12,8 +12,8 @@ from app.params import analysis_args, asset_filters, travel_analysis_args, trave
 from assetmap import fields, store, validation, values
 from assetmap.errors import Conflict, InvalidParameter, NotFound
 from assetmap.formats import exports, geojson
+from assetmap.services import areadata, scenario, travel, travel_whatif
 from assetmap.services import reach as reach_service
-from assetmap.services import scenario, travel, travel_whatif
 from assetmap.services.published import MemoryCache, Published
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -88,7 +88,7 @@ def asset(asset_id: int):
 def areas():
     """Areas as GeoJSON with population, density and indicator columns; level= filters; format=csv."""
     db = get_db()
-    level = values.parse_choice(request.args.get("level"), "level", store.area_levels(db))
+    level = values.parse_choice(request.args.get("level"), "level", areadata.area_levels(db))
     if values.parse_choice(request.args.get("format"), "format", ["geojson", "csv"], default="geojson") == "csv":
         body = exports.areas_csv(store.list_areas(db, level), store.indicator_keys(db))
         return _download(body, "text/csv", f"areas{'-' + level if level else ''}.csv")

@@ -36,21 +36,6 @@ def safe_href(url: str | None) -> str | None:
     return None
 
 
-def share_text(v: float | None) -> str:
-    """A share as whole percent, never rounded to 0% or 100% when it is neither.
-
-    >>> [share_text(v) for v in (None, 0, 0.003, 0.25, 0.996, 1)]
-    ['–', '0%', '<1%', '25%', '>99%', '100%']
-    """
-    if v is None:
-        return "–"
-    if 0 < v < 0.005:
-        return "<1%"
-    if 0.995 <= v < 1:
-        return ">99%"
-    return f"{v * 100:.0f}%"
-
-
 WEAK_SECRETS = {"dev", "development", "secret", "changeme", "change-me", "test", "default", "password"}
 
 
@@ -96,14 +81,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
     app.json.sort_keys = False
     app.jinja_env.filters["safe_href"] = safe_href
-    app.jinja_env.filters["thousands"] = lambda v: "–" if v is None else f"{v:,.0f}"
-    app.jinja_env.filters["pct"] = share_text
-    app.jinja_env.filters["km"] = lambda m: (
-        "–" if m is None else (f"{m / 1000:.1f} km" if m < 10_000 else f"{m / 1000:.0f} km")
-    )
+    # thousands, pct (never rounded to 0% or 100%) and km, as the request's language writes them: app.i18n.
+    from app.context import local_time
+    from needs_assessment.precision import short as precision_short
+
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["precision_short"] = precision_short
 
     from app import auth, cli, db, errorpages, i18n, security
-    from app.views import admin, api, assessments, assets, finder, imports, maps, ops, suggestions
+    from app.views import admin, api, assessments, assets, finder, imports, locations, maps, ops, places, suggestions
     from app.views import auth as auth_views
     from app.views import hsds as hsds_views
 
@@ -120,9 +106,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         finder.api_bp,
         auth_views.bp,
         assets.bp,
+        locations.bp,
         imports.bp,
         suggestions.bp,
         admin.bp,
+        places.bp,
         ops.bp,
         hsds_views.bp,
         assessments.bp,

@@ -63,3 +63,24 @@ def external_url(endpoint: str, **values) -> str:
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+def local_time(stamp: str | None) -> str:
+    """A stored UTC ISO timestamp in the place's time zone, as people read it: 'Nov 29, 2026, 1:05 PM'.
+    Values without a zone are UTC (the store writes UTC); anything unreadable is shown as stored."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_datetime
+    from flask_babel import get_locale
+
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = ZoneInfo(place().timezone)
+    return format_datetime(moment, "MMM d, y, h:mm a", tzinfo=zone, locale=str(get_locale() or "en"))

@@ -13,9 +13,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, format_decimal, format_percent, get_locale, get_translations, gettext
 
 LANGUAGES = ("en", "fr")
+# The locale each language is formatted in: French as French Canadian writes numbers (31 827; 1,6 km).
+LOCALES = {"en": "en_CA", "fr": "fr_CA"}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 COOKIE = "lang"
 COOKIE_MAX_AGE_S = 365 * 24 * 3600
@@ -104,17 +106,41 @@ JS_MESSAGES = [
 ]
 
 
-# Labels the demo data stores in English (app/demo.py), shown in the map's legend.
+# Labels the demo data stores in English (app/demo.py), shown in the map's legend, and the places'
+# help lines (assetmap.place.COUNTRIES), printed on handouts.
 DATA_MESSAGES = [
+    N_("Call or text 211"),
+    N_("Call or text 211 (Ontario), any time, for help finding community and social services"),
     N_("Deprivation (CIMD 2021): residential instability, national quintile"),
     N_("Deprivation (CIMD 2021): ethno-cultural composition, national quintile"),
     N_("Deprivation (CIMD 2021): economic dependency, national quintile"),
     N_("Deprivation (CIMD 2021): situational vulnerability, national quintile"),
+    # Labels new-place stores for England (services.place_rows)
+    N_("IMD 2025: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2019: decile (1 = most deprived tenth of England)"),
+    N_("Core20: the most deprived fifth of England (IMD 2025 deciles 1–2)"),
+    N_("Core20: the most deprived fifth of England (IMD 2019 deciles 1–2)"),
+    N_("IMD 2025 — income: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — employment: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — education, skills and training: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — health deprivation and disability: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — crime: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — barriers to housing and services: decile (1 = most deprived tenth of England)"),
+    N_("IMD 2025 — living environment: decile (1 = most deprived tenth of England)"),
+    N_("People aged 0 to 15"),
+    N_("People aged 16 to 64"),
+    N_("People aged 65 and over"),
+    N_("people"),
 ]
 
 
 def select_locale() -> str:
-    """The request's language: ?lang=, then the cookie, then Accept-Language, then English."""
+    """The request's locale (LOCALES) for its language: ?lang=, then the cookie, then
+    Accept-Language, then English."""
+    return LOCALES[_select_language()]
+
+
+def _select_language() -> str:
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         return wanted
@@ -122,6 +148,30 @@ def select_locale() -> str:
     if remembered in LANGUAGES:
         return remembered
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def thousands(value: float | None) -> str:
+    """A whole number as the request's language writes it: '31,827' / '31 827'; None as '–'."""
+    return "–" if value is None else format_decimal(round(float(value)), format="#,##0")
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage in the request's language ('25%' / '25 %'), never rounded to
+    0% or 100% when it is neither ('<1%', '>99%'); None as '–'."""
+    if share is None:
+        return "–"
+    if 0 < share < 0.005:
+        return "<" + format_percent(0.01)
+    if 0.995 <= share < 1:
+        return ">" + format_percent(0.99)
+    return format_percent(share)
+
+
+def kilometres(metres: float | None) -> str:
+    """A distance in km, one decimal under 10 km: '1.6 km' / '1,6 km'."""
+    if metres is None:
+        return "–"
+    return format_decimal(metres / 1000, format="#,##0.0" if metres < 10_000 else "#,##0") + " km"
 
 
 def current_language() -> str:
@@ -178,6 +228,7 @@ def init_app(app: Flask, translations_dir: str) -> None:
         js_catalogue=js_catalogue,
         category_label=category_label,
     )
+    app.jinja_env.filters.update(thousands=thousands, pct=percent, km=kilometres)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Templates look the catalogue up once per request, not once per string (a results page holds
     # hundreds): Flask-Babel's own callables resolve the request context on every call.

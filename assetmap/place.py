@@ -1,8 +1,9 @@
 """The place a database describes: its name, country, map centre, region, time zone and holidays.
 
 Stored in the database (meta key 'place', JSON) by `load-demo` and `new-place`, so the map,
-finder, geocoder and opening hours follow the data rather than code. Nothing Muskoka-specific
-lives in code paths: Muskoka's values are only the defaults of an empty database.
+finder, geocoder and opening hours follow the data rather than code. Nothing place-specific lives
+in code paths: a database with no stored place has no name, and its map centres on the loaded
+areas (else on the country).
 
 The *region* is where the place's data may be: the loaded areas' extent plus a margin, else the
 country. Searches near a point outside it are answered at once with a clear message, and assets
@@ -18,6 +19,7 @@ placed outside it are refused (unless `allow_points_outside` is set by an admin)
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -31,6 +33,8 @@ COUNTRIES = {
     "CA": ((-141.01, 41.67, -52.62, 83.12), "America/Toronto", "CA-ON", "postal code", "Call or text 211"),
     "GB": ((-8.65, 49.86, 1.77, 60.86), "Europe/London", "GB-ENG", "postcode", ""),
 }
+# country: (map centre (lat, lon), zoom) when no area is loaded yet
+COUNTRY_VIEWS = {"CA": ((56.0, -96.0), 4), "GB": ((54.0, -2.5), 6)}
 REGION_MARGIN_DEG = 0.5  # about 40-55 km around the loaded areas
 
 
@@ -38,10 +42,10 @@ REGION_MARGIN_DEG = 0.5  # about 40-55 km around the loaded areas
 class Place:
     """Settings of the place a database describes (see module docstring)."""
 
-    name: str = "Muskoka"
+    name: str = ""  # "" : not named yet (pages say "Community assets")
     country: str = "CA"
-    center: tuple[float, float] = (45.12, -79.35)  # (lat, lon), Leaflet order
-    zoom: int = 9
+    center: tuple[float, float] | None = None  # (lat, lon), Leaflet order; None: the middle of the bounds
+    zoom: int | None = None  # None: fitted to the bounds
     bounds: tuple[float, float, float, float] | None = None  # (minlon, minlat, maxlon, maxlat) of the areas
     timezone: str = ""
     holidays: str = ""
@@ -49,6 +53,10 @@ class Place:
     help_line: str | None = None
     allow_points_outside: bool = False
     attribution: list[str] = field(default_factory=list)
+    postcode_source: str = ""  # where the place's own postcode points come from (British places)
+    population_source: str = ""  # the file the areas' population came from ("" : the 2021 Census demo)
+    # What the finder suggests typing: (a postcode, a town, a point "lat,lon") from the place's data.
+    search_examples: tuple[str, ...] = ()
 
     def __post_init__(self):
         defaults = COUNTRIES.get(self.country, COUNTRIES["CA"])
@@ -57,15 +65,23 @@ class Place:
                 object.__setattr__(self, name, value)
         if self.help_line is None:
             object.__setattr__(self, "help_line", defaults[4])
+        view_center, view_zoom = COUNTRY_VIEWS.get(self.country, COUNTRY_VIEWS["CA"])
+        if self.center is None:
+            b = self.bounds
+            object.__setattr__(self, "center", ((b[1] + b[3]) / 2, (b[0] + b[2]) / 2) if b else view_center)
+        if self.zoom is None:
+            object.__setattr__(self, "zoom", _zoom_for(self.bounds) if self.bounds else view_zoom)
 
     @classmethod
     def from_dict(cls, raw: dict) -> Place:
         """A Place from stored JSON (unknown keys ignored)."""
         known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
-        if "center" in known:
+        if known.get("center"):
             known["center"] = tuple(float(v) for v in known["center"])
         if known.get("bounds"):
             known["bounds"] = tuple(float(v) for v in known["bounds"])
+        if known.get("search_examples"):
+            known["search_examples"] = tuple(str(v) for v in known["search_examples"])
         return cls(**known)
 
     def to_dict(self) -> dict:
@@ -94,6 +110,12 @@ class Place:
         return replace(self, bounds=tuple(bounds), center=center)
 
 
+def _zoom_for(bounds: tuple[float, float, float, float]) -> int:
+    """A web-map zoom that shows the whole extent in a ~700 px wide map."""
+    span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.5, 1e-3)
+    return max(3, min(14, int(math.log2(360 / span * 700 / 256))))
+
+
 _cache: dict[str, tuple[float, Place]] = {}
 _lock = threading.Lock()
 CACHE_S = 10.0
@@ -108,9 +130,10 @@ def load_place(db: Database) -> Place:
         if hit and now - hit[0] < CACHE_S:
             return hit[1]
     raw = get_meta(db, "place")
-    place = Place.from_dict(json.loads(raw)) if raw else Place()
-    if place.bounds is None:
-        place = replace(place, bounds=sample_extent(db))
+    settings = json.loads(raw) if raw else {}
+    if not settings.get("bounds"):  # centred and zoomed on the loaded areas when nothing says otherwise
+        settings["bounds"] = sample_extent(db)
+    place = Place.from_dict(settings)
     with _lock:
         _cache[key] = (now, place)
     return place

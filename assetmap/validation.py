@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from assetmap import fields
 from assetmap.geocoding import normalise_postal_code
-from assetmap.vocab import abcd, supports
+from assetmap.vocab import abcd, category_terms, supports
 from needs_assessment.precision import is_known as is_known_precision
 
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "oui"}
@@ -74,7 +74,18 @@ def resolve_category(value: str, categories: list[dict]) -> str | None:
         if fields.header_key(c["label"]) == k or fields.header_key(c.get("label_fr") or "") == k:
             return c["slug"]
     alias = CATEGORY_ALIASES.get(k)
-    return alias if alias in by_slug else None
+    if alias in by_slug:
+        return alias
+    term = category_terms.resolve_term(value)  # "Food bank", "Libraries", "Community food bank"
+    return term if term in by_slug else None
+
+
+def names_a_kind_of_place(value: str, categories: list[dict]) -> bool:
+    """True when a category value is a kind of place ("Food bank") rather than a category's own slug
+    or label: worth keeping as the subcategory."""
+    k = fields.header_key(str(value))
+    labels = {fields.header_key(c[key] or "") for c in categories for key in ("slug", "label", "label_fr") if key in c}
+    return bool(k) and k not in labels
 
 
 def _number(value, label: str) -> float | None:
@@ -207,6 +218,10 @@ def _locate(rec: dict, clean: dict, errors: dict, warnings: list, geocoder, regi
         found = geocoder.geocode(postal or address) if geocoder else None
         if found is None and postal and address and geocoder:
             found = geocoder.geocode(address)
+        # A street address the offline geocoder cannot place: at least its town (stated as approximate).
+        for town in (clean.get("community", ""), clean.get("municipality", "")):
+            if found is None and town and geocoder:
+                found = geocoder.geocode(town)
         if found is not None:
             clean.update(latitude=round(found.latitude, 6), longitude=round(found.longitude, 6))
             clean["location_precision"] = found.raw["precision"]
@@ -260,6 +275,10 @@ def validate_asset(
     for f in fields.FIELDS:
         if f.required and f.name not in rec and f.name not in errors:
             errors[f.name] = f"{f.name} is required"
+    if clean.get("category") and not clean.get("subcategory") and not rec.get("subcategory"):
+        raw = str(rec.get("category") or "").strip()
+        if names_a_kind_of_place(raw, categories):
+            clean["subcategory"] = raw  # the file's own words for the kind of place ("Food bank")
     if any(k in rec for k in LOCATION_KEYS):
         _locate(rec, clean, errors, warnings, geocoder, region)
     text = {k: (v if isinstance(v, str) else "") for k, v in clean.items()}

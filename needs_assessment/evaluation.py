@@ -50,6 +50,7 @@ class Data:
     reference: dict[str, dict] = field(default_factory=dict)
     categories: list[dict] = field(default_factory=list)
     disclosure_key: tuple = ()  # what makes this run's rounded counts its own (see rounding.py)
+    bands: dict[str, dict] = field(default_factory=dict)  # deprivation band columns (deprivation_tables)
 
 
 def to_number(v) -> float | None:
@@ -142,6 +143,17 @@ def evaluate(expr: tuple, data: Data) -> tuple[float | None, str]:
         unscored = sum(to_number(a.get("population")) or 0 for a in data.areas if to_number(a.get(key)) is None)
         note = f"{unscored:,.0f} people in areas without a score left out" if unscored else ""
         return (float(people) if name == "people_in_quintile" else 100 * people / total), note
+    if name in ("share_in_bands", "people_in_bands"):
+        key, low, high = args[0], args[1], args[2]
+        known = [(a, to_number(a.get(key))) for a in data.areas if to_number(a.get("population"))]
+        known = [(a, k) for a, k in known if k is not None]
+        if not known:
+            return None, NO_DATA
+        people = sum(to_number(a["population"]) for a, k in known if low <= k <= high)
+        total = sum(to_number(a["population"]) for a, _ in known)
+        unscored = sum(to_number(a.get("population")) or 0 for a in data.areas if to_number(a.get(key)) is None)
+        note = f"{unscored:,.0f} people in areas without a value left out" if unscored else ""
+        return (float(people) if name == "people_in_bands" else 100 * people / total), note
     if name == "asset_count":
         cat = args[0] if args else None
         if cat and data.categories and cat not in {c["slug"] for c in data.categories}:

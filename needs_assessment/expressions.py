@@ -37,6 +37,12 @@ FUNCTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "percent_change": (("expr", "expr"), "100 * (a - b) / b"),
     "share_in_quintile": (("field", "number"), "% of people living in areas of that quintile (1-5)"),
     "people_in_quintile": (("field", "number"), "people living in areas of that quintile (1-5)"),
+    "share_in_bands": (
+        ("field", "number", "number"),
+        "% of people living in areas whose band (decile, quintile, flag) is from low to high, e.g. "
+        "share_in_bands(imd_decile, 1, 2) = the Core20 share",
+    ),
+    "people_in_bands": (("field", "number", "number"), "people living in areas whose band is from low to high"),
     "asset_count": (("category?",), "active assets of a category (all categories without an argument)"),
     "reach": (("category",), "people beyond reach of the category's assets (reach analysis)"),
     "reach_share": (("category",), "% of people beyond reach of the category's assets"),
@@ -134,3 +140,5 @@ def _check_args(node: tuple) -> None:
             raise ValueError(f"{name}() needs a name as argument, not a calculation or number")
     if name in ("share_in_quintile", "people_in_quintile") and args[1] not in (1.0, 2.0, 3.0, 4.0, 5.0):
         raise ValueError(f"{name}() quintile must be 1 to 5")
+    if name in ("share_in_bands", "people_in_bands") and not (0 <= args[1] <= args[2] <= 100):
+        raise ValueError(f"{name}() needs 0 <= low <= high, e.g. {name}(imd_decile, 1, 2)")

@@ -24,7 +24,22 @@ PRECISION_WORDS: dict[str, str] = {
     "none": "location unknown: not on the map",
 }
 
+# A few words for lists and tables (editor screens): what the point is.
+PRECISION_SHORT: dict[str, str] = {
+    "exact": "the site itself",
+    "address": "street address point",
+    "landmark": "landmark next to the site",
+    "postal_code": "postal code point",
+    "rural_postal_code": "rural postal code (approximate)",
+    "community": "town centre (approximate)",
+    "municipality": "municipality centre (approximate)",
+    "unreliable": "known not to be the site",
+    "none": "no location",
+}
+
 PRECISE = frozenset({"exact", "address", "landmark", "postal_code"})
+# Points that need fixing before reach can count them: approximate, known wrong, or missing.
+TO_FIX = ("rural_postal_code", "community", "municipality", "unreliable", "none")
 
 CONFIDENTIAL_WORDS = "location confidential: contact details only, never mapped"
 
@@ -37,6 +52,17 @@ def is_known(code: str) -> bool:
 def is_precise(code: str) -> bool:
     """True when a point of this precision is good enough for distance measures."""
     return code in PRECISE
+
+
+def short(code: str | None) -> str:
+    """A few words for a precision code ('town centre (approximate)'); '' for none given.
+
+    >>> short("community"), short("exact")
+    ('town centre (approximate)', 'the site itself')
+    """
+    if not code:
+        return ""
+    return PRECISION_SHORT.get(code, f"unknown precision ({code})")
 
 
 def describe(code: str) -> str:

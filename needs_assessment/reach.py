@@ -236,23 +236,27 @@ def group_breakdown(
     return out
 
 
-def quintile_breakdown(unreached: np.ndarray, population: np.ndarray, quintiles: np.ndarray) -> list[dict]:
-    """Population and unreached people in each quintile 1-5 (areas without a quintile left out).
+def band_breakdown(
+    unreached: np.ndarray, population: np.ndarray, values: np.ndarray, bands=(1, 2, 3, 4, 5)
+) -> list[dict]:
+    """Population and unreached people in each band of a deprivation index (quintiles 1-5 by default,
+    deciles, or a 1/0 flag such as Core20), in the order given; areas without a value (NaN) left out.
 
-    >>> rows = quintile_breakdown(np.array([10.0, 90.0]), np.array([100.0, 100.0]), np.array([1, 5]))
-    >>> [(r["quintile"], r["unreached_share"]) for r in rows if r["population"]]
+    >>> rows = band_breakdown(np.array([10.0, 90.0]), np.array([100.0, 100.0]), np.array([1, 5]))
+    >>> [(r["band"], r["unreached_share"]) for r in rows if r["population"]]
     [(1, 0.1), (5, 0.9)]
     """
     population = np.asarray(population, dtype=float)
-    q = np.asarray(quintiles, dtype=float)
+    q = np.asarray(values, dtype=float)
     rows = []
-    for k in range(1, 6):
+    for k in bands:
         mask = q == k
         pop = float(population[mask].sum())
         beyond = float(np.asarray(unreached)[mask].sum())
         rows.append(
             {
-                "quintile": k,
+                "band": k,
+                "quintile": k,  # the older name, kept for API clients
                 "areas": int(mask.sum()),
                 "population": pop,
                 "unreached_population": beyond,

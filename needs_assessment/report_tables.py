@@ -10,6 +10,7 @@ municipality whose areas have no census count at all was not enumerated: it says
 
 from __future__ import annotations
 
+from needs_assessment import deprivation_tables
 from needs_assessment.evaluation import Data, csd_name, to_number
 from needs_assessment.report_reach import QUINTILE_DIMENSIONS, reach_tables
 from needs_assessment.rounding import Publisher
@@ -22,6 +23,7 @@ def tables(data: Data, threshold: int) -> dict:
     out["quintile_distribution"] = _quintile_table(data, pub)
     out.update(_asset_tables(data))
     out.update(reach_tables(data, pub))
+    out.update(deprivation_tables.tables(data, pub))  # whatever indices the place has
     return out
 
 

@@ -64,6 +64,12 @@ BLOCKS = {
     "reach_areas": "the areas with the most people beyond reach",
     "reach_map": "static map of areas shaded by share of people beyond reach (one category)",
     "indicator_definitions": "every indicator with its definition, unit, source, year and computation",
+    # Blocks for any place (the indices, population source and licences it has):
+    "about_place": "geography, date, parameters, the place's sources and licences, the suppression rule",
+    "deprivation_distribution": "people in each band of every deprivation index the place has (deciles, Core20...)",
+    "reach_by_deprivation": "people beyond reach by band of the place's main deprivation indices",
+    "reach_areas_deprivation": "the areas with the most people beyond reach, with their main deprivation bands",
+    "methods_place": "every indicator's definition, the methods and the place's sources",
 }
 
 

@@ -16,8 +16,10 @@ stamp=".venv/.installed-${extras:-base}"
 want="$(cat setup.cfg pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "Installing the project and its dependencies into .venv (first run takes a few minutes) ..."
-  .venv/bin/python -m pip install --upgrade --quiet pip
-  .venv/bin/python -m pip install --quiet -e "$spec"
+  # -qq: errors only (a first run prints what a person needs, not every build step); the editable
+  # install's notice about same-named folders in the working directory is expected here.
+  .venv/bin/python -m pip install --upgrade -qq pip
+  PYTHONWARNINGS="ignore:Editable installation" .venv/bin/python -m pip install -qq -e "$spec"
   echo "$want" > "$stamp"
 fi
 # Message catalogues (translations/*/LC_MESSAGES/*.po -> .mo); fast, so done on every run.

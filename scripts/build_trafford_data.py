@@ -18,34 +18,102 @@ geometry (the source drops OS's site reference).
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import shapely
-from _trafford_rows import (  # scripts/: the columns and row helpers
-    ASSET_FIELDS,
-    CENTROID,
-    COPIED,
-    PARK_TYPES,
-    TO_WGS84,
-    VERIFY,
-    asset,
-    clean,
-    features,
-    phone,
-    point_row,
-    read_csv,
-    slugify,
-    to_bng,
-    write_csv,
-)
-from _trafford_sources import sources_md
+from pyproj import Transformer
 from shapely.geometry import shape
+from trafford_sources import place, sources_md
 
 ROOT = Path(__file__).resolve().parent.parent
+COPIED = (
+    "trafford_lsoa_generalised.geojson",
+    "trafford_imd2025_lsoa21_file7_columns.csv",
+    "mid-year_2024_population_estimates_lsoa.csv",
+    "trafford_postcodes.csv",
+)
+ASSET_FIELDS = [
+    "external_id",
+    "name",
+    "category",
+    "subcategory",
+    "description",
+    "address",
+    "community",
+    "municipality",
+    "postal_code",
+    "phone",
+    "email",
+    "website",
+    "hours_text",
+    "opening_hours",
+    "eligibility",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "precision_source",
+    "confidential",
+    "source",
+    "source_url",
+    "last_seen",
+    "notes",
+]
+# OS Open Greenspace site types counted as parks: places anyone may walk into and play. Sports
+# grounds, bowling greens, tennis courts and golf courses (often members only), allotments
+# (rented plots), churchyards and cemeteries are left out.
+PARK_TYPES = ("Public Park Or Garden", "Playing Field", "Play Space")
+VERIFY = "Check it still runs, where and when, before relying on it."
+CENTROID = "postcode centroid (ONS Postcode Directory), as the publisher matched it"
+TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
+TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII slug for stable external ids."""
+    text = text.lower().replace("&", " and ").replace("'", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80]
+
+
+def clean(value) -> str:
+    """A source cell as text; the R exports' NA means empty."""
+    text = "" if value is None else str(value).strip()
+    return "" if text == "NA" else text
+
+
+def phone(value: str) -> str:
+    """CQC publishes numbers without their leading 0 (1619699907): put it back; others as found."""
+    value = clean(value)
+    return "0" + value if re.fullmatch(r"[1-9]\d{9}", value) else value
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def features(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["features"]
+
+
+def asset(**fields) -> dict:
+    row = dict.fromkeys(ASSET_FIELDS, "")
+    row.update({"municipality": "Trafford", "confidential": "0"}, **fields)
+    return row
+
+
+def point_row(lon, lat, precision: str, precision_source: str) -> dict:
+    return {
+        "longitude": f"{float(lon):.6f}",
+        "latitude": f"{float(lat):.6f}",
+        "location_precision": precision,
+        "precision_source": precision_source,
+    }
 
 
 def gp_practices(src: Path) -> list[dict]:
@@ -267,6 +335,10 @@ def jobcentres(src: Path) -> list[dict]:
     ]
 
 
+def to_bng(geom):
+    return shapely.transform(geom, lambda c: np.column_stack(TO_BNG.transform(c[:, 0], c[:, 1])))
+
+
 def parks(src: Path) -> tuple[list[dict], list[dict], dict]:
     """Park assets (a point inside each site) and their entrances, joined by geometry in metres."""
     codes = [r for r in read_csv(src / "trafford_postcodes.csv")]
@@ -327,33 +399,11 @@ def parks(src: Path) -> tuple[list[dict], list[dict], dict]:
     return rows, entrances, counts
 
 
-def place(src: Path) -> dict:
-    """place.json: what the app needs to open the place, derived from the LSOA outlines."""
-    outline = shapely.union_all([shape(f["geometry"]) for f in features(src / COPIED[0])])
-    west, south, east, north = outline.bounds
-    centre_lon, centre_lat = TO_WGS84.transform(*to_bng(outline).centroid.coords[0])
-    return {
-        "name": "Trafford",
-        "country": "GB",
-        "region": "England",
-        "local_authority": {"code": "E08000009", "name": "Trafford"},
-        "timezone": "Europe/London",
-        "holidays": "GB-ENG",
-        "centre": {"latitude": round(centre_lat, 5), "longitude": round(centre_lon, 5)},
-        "bounds": {"south": round(south, 5), "west": round(west, 5), "north": round(north, 5), "east": round(east, 5)},
-        "area_level": "LSOA21",
-        "postcode_label": "postcode",
-        "help_line": {"name": "", "phone": "", "url": ""},
-        "help_line_note": "No general information-and-referral line (like 211) is documented in the source data.",
-        "files": {
-            "boundaries": COPIED[0],
-            "deprivation": COPIED[1],
-            "population": COPIED[2],
-            "postcodes": COPIED[3],
-            "assets": "assets.csv",
-            "park_entrances": "park_entrances.csv",
-        },
-    }
+def write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def main(argv: list[str]) -> int:
@@ -382,8 +432,10 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"external ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
     write_csv(out / "assets.csv", assets, ASSET_FIELDS)
     write_csv(out / "park_entrances.csv", entrances, list(entrances[0]))
-    (out / "SOURCES.md").write_text(sources_md(assets, counts, len(entrances)), encoding="utf-8")
-    (out / "place.json").write_text(json.dumps(place(src), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "SOURCES.md").write_text(sources_md(assets, counts, len(entrances), PARK_TYPES), encoding="utf-8")
+    (out / "place.json").write_text(
+        json.dumps(place(features(src / COPIED[0]), COPIED), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"wrote {len(assets)} assets, {len(entrances)} park entrances ({counts}) to {out}")
     return 0
 

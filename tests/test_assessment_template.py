@@ -50,7 +50,39 @@ def test_default_template_has_the_eleven_sections():
         "priorities",
         "land_acknowledgement",
     }
-    assert {b for s in t.sections for b in s.blocks} == set(BLOCKS)
+    # Every block but those made for any place's own indices and licences (the English template's).
+    place_blocks = {"about_place", "deprivation_distribution", "reach_by_deprivation", "reach_areas_deprivation"}
+    assert {b for s in t.sections for b in s.blocks} == set(BLOCKS) - place_blocks - {"methods_place"}
+
+
+def test_english_template_reads_the_columns_new_place_stores_for_england():
+    t = template_by_name("english_neighbourhood")
+    assert [s.id for s in t.sections] == [
+        "about",
+        "population",
+        "core20",
+        "plus",
+        "clinical_adults",
+        "clinical_children",
+        "assets",
+        "reach",
+        "priorities",
+        "definitions",
+    ]
+    computed = {i.id: i.compute for _, i in t.indicators() if not i.is_manual}
+    assert computed["core20_share"] == "share_in_bands(imd_decile, 1, 2)"
+    assert computed["beyond_parks"] == "reach_share(parks)"
+    assert {b for s in t.sections for b in s.blocks} == {
+        "about_place",
+        "deprivation_distribution",
+        "assets_by_category",
+        "asset_map",
+        "reach_by_category",
+        "reach_by_deprivation",
+        "reach_areas_deprivation",
+        "reach_map",
+        "methods_place",
+    }
 
 
 def test_good_template_parses():

@@ -230,3 +230,9 @@ def test_every_combination_of_two_rounded_cells_leaves_a_hidden_cell_ambiguous()
         assert shown["h"] == (None, True)
         candidates = _feasible((1, 9), [((shown["total"][0], 4), [(shown["a"][0], 4), (shown["b"][0], 4)])])
         assert hidden in candidates and len(candidates) >= 2
+
+
+def test_the_reach_summary_names_its_category(client):
+    """The headline sentence sits in a template block: it must still see the category's name."""
+    html = client.get("/reach?category=food").get_data(as_text=True)
+    assert "live beyond reach of food (more than" in " ".join(html.split())

@@ -407,12 +407,12 @@ def test_finder_page_renders_results_without_javascript(client):
     resp = client.get("/finder?near=P1L+1T8&category=social_services")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert '<h2 id="results-heading">15 supports near P1L 1T8, Bracebridge</h2>' in html
+    assert '<h2 id="results-heading" tabindex="-1">15 supports near P1L 1T8, Bracebridge</h2>' in html
     assert "about 1 km, straight line" in html and "in Bracebridge (downtown)" in html
     assert '<a href="tel:7056452100">705-645-2100 (general)' in html
     assert html.count("location confidential: contact them by phone") == 4
     assert 'name="ids" value="88" form="select-form"' in html
-    assert '<span class="unknown">not known</span>' in html
+    assert "not known — check before you go." in html and "not known</span>" not in html
     assert 'href="https://www.openstreetmap.org/directions?route=45.04600%2C-79.31000%3B45.0536%2C-79.3004"' in html
     assert 'href="/api/search?near=P1L+1T8&amp;category=social_services"' in html
     # the form keeps the search
@@ -515,8 +515,8 @@ def pdf_text(data: bytes) -> tuple[int, str]:
     return len(reader.pages), unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in reader.pages))
 
 
-def test_handout_pdf_one_page_with_names_and_note(client, db):
-    # the eight supports with the most text still fit one page
+def test_handout_pdf_large_print_on_two_pages_at_most(client, db):
+    # the eight supports with the most text, in large print, take two pages
     longest = [
         r[0]
         for r in db.execute(
@@ -527,7 +527,7 @@ def test_handout_pdf_one_page_with_names_and_note(client, db):
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert resp.headers["Content-Disposition"].startswith('attachment; filename="ressources-')
     pages, text = pdf_text(resp.data)
-    assert pages == 1
+    assert pages == 2
     flat = re.sub(r"\s+", " ", text)
     assert "Vérifiez avant de vous déplacer" in flat
     names = [r[0] for r in db.execute(f"SELECT name FROM assets WHERE id IN ({','.join(map(str, longest))})")]

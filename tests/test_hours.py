@@ -86,3 +86,10 @@ def test_possible_holidays_ontario():
     assert hours.possible_holiday(date(2026, 9, 30))  # federal: Truth and Reconciliation
     assert not hours.possible_holiday(date(2026, 11, 24))
     assert not hours.possible_holiday(date(2026, 2, 16), region="CA-QC")  # Family Day is not Quebec's
+
+
+def test_english_bank_holidays_make_weekly_hours_unknown():
+    # The UK has public holidays only: asking the holidays package for optional or government days
+    # raised ValueError, so every British place's "open now" failed.
+    assert hours.state_at("Mo-Fr 09:00-17:00", datetime(2025, 8, 25, 10), "Europe/London", "GB-ENG") == "unknown"
+    assert hours.state_at("Mo-Fr 09:00-17:00", datetime(2025, 8, 26, 10), "Europe/London", "GB-ENG") == "open"

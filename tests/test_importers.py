@@ -15,7 +15,7 @@ MIXED_CSV = """name,category,latitude,longitude,address,postal_code,phone,websit
 Good Park,parks,45.10,-79.30,,,,
 Bad Lat,parks,95,-79.3,,,,
 ,food,45.1,-79.3,,,,
-Unknown Cat,libraries-and-stuff,45.1,-79.3,,,,
+Unknown Cat,spas-and-stuff,45.1,-79.3,,,,
 Postal Only,Food,,,1 Main St,P1H 1H7,705-555-0100,example.org/food
 Half Point,food,45.1,,,,,
 No Place,food,,,,,,
@@ -40,7 +40,7 @@ def test_mixed_rows_exact_counts_and_reasons(empty_db, tmp_path, geocoder):
         (4, "name is required"),
         (
             5,
-            "unknown category 'libraries-and-stuff' (known: parks, food, transport, community_groups, health, "
+            "unknown category 'spas-and-stuff' (known: parks, food, transport, community_groups, health, "
             "social_services, recreation, culture, early_years)",
         ),
         (7, "give both latitude and longitude, or neither"),
@@ -81,6 +81,22 @@ def test_reimport_with_changed_field_updates_in_place(empty_db, tmp_path):
     assert (report.inserted, report.updated) == (0, 1)
     row = next(iter(empty_db.query("SELECT phone, version, latitude FROM assets")))
     assert row == {"phone": "705-555-0199", "version": 2, "latitude": 45.0002}
+
+
+def test_two_ids_of_one_source_are_two_places_even_with_one_name_at_one_spot(empty_db, tmp_path):
+    # Trafford's green spaces: two play spaces named after the same postcode, 40 m apart. The
+    # source's own ids say they are two; an id from another source may still be the same place.
+    path = tmp_path / "a.csv"
+    path.write_text(
+        "external_id,name,category,latitude,longitude\n"
+        "t:park:1,Play space near M16 0UP,parks,53.4600,-2.2738\n"
+        "t:park:2,Play space near M16 0UP,parks,53.4603,-2.2740\n"
+        "osm:node/9,Play space near M16 0UP,parks,53.4601,-2.2739\n"
+    )
+    report = import_assets(empty_db, path)
+    assert (report.inserted, report.updated) == (2, 1)
+    rows = [r["external_id"] for r in empty_db.query("SELECT external_id FROM assets ORDER BY id")]
+    assert rows == ["osm:node/9", "t:park:2"]  # the OSM row updated the first (same name, same place)
 
 
 def test_geojson_points_and_extra_properties(empty_db, tmp_path):

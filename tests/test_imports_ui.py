@@ -16,7 +16,7 @@ Good Park,parks,45.10,-79.30,,,fine
 Bad Lat,parks,95,-79.3,,,
 ,food,45.1,-79.3,,,no name
 Pantry by postcode,food,,,P1L 2B5,705-555-0100,
-=HYPERLINK("http://evil"),libraries,45.1,-79.3,,,
+=HYPERLINK("http://evil"),spas,45.1,-79.3,,,
 """
 
 
@@ -74,7 +74,7 @@ def test_upload_preview_map_import_and_rejects(as_role, db):
         (4, "name is required"),
         (
             6,
-            "unknown category 'libraries' (known: parks, food, transport, community_groups, health, social_services, recreation, culture, early_years)",
+            "unknown category 'spas' (known: parks, food, transport, community_groups, health, social_services, recreation, culture, early_years)",
         ),
     ]
     assert r["precision"] == {"exact": 1, "postal_code": 1}

@@ -164,8 +164,9 @@ def test_group_and_quintile_breakdown():
     pop = np.array([100.0, 200.0, 300.0])
     groups = reach.group_breakdown(unreached, pop, {"no vehicle": np.array([10.0, 50.0, np.nan])})
     assert groups == {"no vehicle": {"population": 60.0, "unreached_population": 10.0, "unreached_share": 10 / 60}}
-    rows = reach.quintile_breakdown(unreached, pop, np.array([5, 1, np.nan]))
+    rows = reach.band_breakdown(unreached, pop, np.array([5, 1, np.nan]))
     assert rows[0] == {
+        "band": 1,
         "quintile": 1,
         "areas": 1,
         "population": 200.0,
@@ -173,6 +174,7 @@ def test_group_and_quintile_breakdown():
         "unreached_share": 0.0,
     }
     assert rows[4] == {
+        "band": 5,
         "quintile": 5,
         "areas": 1,
         "population": 100.0,

@@ -80,7 +80,8 @@ def test_car_page_in_french(place):  # noqa: F811
     html = place.test_client().get("/reach?category=health&mode=car&threshold_min=30&lang=fr").get_data(as_text=True)
     text = text_of(html)
     assert "Comment les gens se déplacent" in text
-    assert "1,465 personnes sur 3,055 (48%) vivent à plus de 30 minutes en voiture de la catégorie" in text
+    # numbers as French Canadians write them (issue 16); text_of() turns their no-break spaces into spaces
+    assert "1 465 personnes sur 3 055 (48 %) vivent à plus de 30 minutes en voiture de la catégorie" in text
     assert "Temps de trajet : Voiture, OSRM table, Nov 2026 (car.csv), chargés le" in text
     assert "1 aire (55 personnes) n’est pas dans le fichier des temps de trajet" in text
 

@@ -14,7 +14,7 @@ from assetmap import store
 from assetmap.errors import Conflict, InvalidParameter
 from assetmap.formats import area_import, asset_import, tables
 from assetmap.place import load_place
-from assetmap.services import demo
+from assetmap.services import demo, demo_places
 from assetmap.store import backup, users
 from assetmap.vocab import categories
 from assetmap.vocab.categories import ensure_default_categories
@@ -59,10 +59,32 @@ def add_category_command(slug, label, label_fr, colour, symbol):
 
 @click.command("load-demo")
 @with_appcontext
-def load_demo_command():
-    """Load the embedded Muskoka dataset (idempotent: re-running updates, never duplicates)."""
+@click.option(
+    "--place",
+    "place_name",
+    default="muskoka",
+    show_default=True,
+    help="The embedded place: muskoka, or trafford (England, built through new-place's path).",
+)
+def load_demo_command(place_name):
+    """Load an embedded dataset (idempotent: re-running updates, never duplicates)."""
     db = command_db()
-    counts = demo.load_demo(db)
+    if place_name.lower() != "muskoka":
+        try:
+            found = demo_places.load_place_demo(db, place_name.lower())
+        except (InvalidParameter, Conflict) as exc:
+            raise click.ClickException(str(exc)) from None
+        for line in found["place"].lines():
+            click.echo(line)
+        click.echo(
+            f"Assets: {found['assets'].summary()}; {found['entrances']} park entrances"
+            + (f"; example needs assessment: /assessments/{found['assessment']}." if found.get("assessment") else ".")
+        )
+        return
+    try:
+        counts = demo.load_demo(db)
+    except Conflict as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"Loaded {counts['categories']} categories, {counts['dissemination_areas']} dissemination areas, "
         f"{counts['municipalities']} municipalities; assets: {counts['assets'].summary()}; "

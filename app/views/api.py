@@ -96,7 +96,8 @@ def areas():
 
     def build() -> bytes:
         keys = store.indicator_keys(db)
-        features = [geojson.area_feature(r, keys) for r in store.list_areas(db, level)]
+        flags = frozenset(b["key"] for b in store.deprivation_bands(db) if b["role"] == "flag")
+        features = [geojson.area_feature(r, keys, flags) for r in store.list_areas(db, level)]
         return geojson.feature_collection(features, indicators=store.list_indicators(db))
 
     return send_published(_published.get_or_build(key, build))

@@ -84,12 +84,18 @@ def _form_geography(form) -> dict:
     return {"kind": kind}
 
 
+def _default_template() -> str:
+    """The template for the place's country: Core20PLUS5 for England, North Muskoka's otherwise."""
+    return "english_neighbourhood" if place().country == "GB" else "north_muskoka"
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @editor_required
 def new():
     """Choose a geography, comparators and parameters; run and save the assessment."""
     if request.method == "GET":
-        return _new_form({"kind": "district", "threshold": "5", "comparators": ["district", "ontario"]})
+        defaults = {"kind": "district", "threshold": "5", "comparators": ["district", "ontario"]}
+        return _new_form({**defaults, "template": _default_template()})
     form = request.form
     values = {
         "kind": form.get("kind", ""),
@@ -97,7 +103,7 @@ def new():
         "areas": form.getlist("areas"),
         "polygon": form.get("polygon", ""),
         "title": form.get("title", ""),
-        "template": form.get("template", "north_muskoka"),
+        "template": form.get("template") or _default_template(),
         "threshold": form.get("threshold", "5"),
         "comparators": form.getlist("comparators"),
         "circuity": form.get("circuity", ""),

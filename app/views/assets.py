@@ -11,6 +11,7 @@ from app.auth import actor, admin_required, editor_required, safe_next
 from app.context import geocoder, place
 from app.db import get_db
 from app.forms import form_values, render_form, row_values, with_located
+from app.i18n import category_label
 from assetmap import store, validation
 from assetmap.errors import Conflict, InvalidParameter
 from needs_assessment.precision import describe
@@ -29,9 +30,29 @@ def index():
     if status not in ("active", "archived", "all"):
         raise InvalidParameter("status must be active, archived or all")
     rows = store.editor_list(db, q=q or None, category=category or None, status=status)
+    categories = store.list_categories(db)
     return render_template(
-        "assets/list.html", rows=rows, q=q, category=category, status=status, categories=store.list_categories(db)
+        "assets/list.html",
+        rows=rows,
+        q=q,
+        category=category,
+        status=status,
+        categories=categories,
+        labels={c["slug"]: category_label(c) for c in categories},
+        to_fix=_to_fix(db),
     )
+
+
+def _to_fix(db) -> dict[str, int]:
+    """Counts for the dashboard: active assets placed approximately, at a wrong point, or nowhere."""
+    counts = store.count_by_precision(db)
+    out = {
+        "approximate": sum(counts.get(p, 0) for p in ("rural_postal_code", "community", "municipality")),
+        "unreliable": counts.get("unreliable", 0),
+        "none": counts.get("none", 0),
+    }
+    out["total"] = sum(out.values())
+    return out
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -173,8 +194,10 @@ def stale():
     if not 1 <= months <= 120:
         raise InvalidParameter("months must be between 1 and 120")
     cutoff = (date.today() - timedelta(days=round(months * 30.44))).isoformat()
-    rows = store.stale_assets(get_db(), cutoff)
-    return render_template("assets/stale.html", rows=rows, months=months, cutoff=cutoff)
+    db = get_db()
+    rows = store.stale_assets(db, cutoff)
+    labels = {c["slug"]: category_label(c) for c in store.list_categories(db)}
+    return render_template("assets/stale.html", rows=rows, months=months, cutoff=cutoff, labels=labels)
 
 
 @bp.get("/geocode")

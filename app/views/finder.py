@@ -8,67 +8,34 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
-from flask_babel import format_date, format_decimal, gettext, lazy_gettext
+from flask_babel import format_date, gettext
 
 from app.auth import rate_limited
 from app.context import external_url, offline_geocoder, place
 from app.db import get_db
 from app.i18n import current_language
+from app.views.finder_words import (
+    AGE_LABELS,
+    FILTER_LANGUAGES,
+    LANGUAGE_LABELS,
+    category_labels,
+    decorate,
+    origin_note,
+)
 from assetmap import store, values
 from assetmap.errors import InvalidParameter, NotFound
-from assetmap.formats import printing
+from assetmap.formats import printing, qr
 from assetmap.services import finder, published
 from assetmap.services.finder_index import COST_CHOICES
 from assetmap.values import parse_categories, parse_choice, parse_query
 from assetmap.vocab import supports
-from needs_assessment.precision import PRECISE
 
 bp = Blueprint("finder", __name__)
 api_bp = Blueprint("search_api", __name__, url_prefix="/api")
-
-# Vocabulary words shown to people (the stored values are in app/supports.py).
-LANGUAGE_LABELS = {
-    "en": lazy_gettext("English"),
-    "fr": lazy_gettext("French"),
-    "oj": lazy_gettext("Ojibwe"),
-    "cr": lazy_gettext("Cree"),
-    "moh": lazy_gettext("Mohawk"),
-    "es": lazy_gettext("Spanish"),
-    "pt": lazy_gettext("Portuguese"),
-    "de": lazy_gettext("German"),
-    "it": lazy_gettext("Italian"),
-    "pl": lazy_gettext("Polish"),
-    "uk": lazy_gettext("Ukrainian"),
-    "ar": lazy_gettext("Arabic"),
-    "zh": lazy_gettext("Chinese"),
-    "pa": lazy_gettext("Punjabi"),
-    "tl": lazy_gettext("Tagalog"),
-    "ase": lazy_gettext("American Sign Language"),
-    "fcs": lazy_gettext("Quebec Sign Language"),
-}
-FILTER_LANGUAGES = ("en", "fr", "oj", "cr", "moh")
-WHEELCHAIR_LABELS = {
-    "yes": lazy_gettext("wheelchair accessible"),
-    "limited": lazy_gettext("partly wheelchair accessible"),
-    "no": lazy_gettext("not wheelchair accessible"),
-}
-COST_LABELS = {"free": lazy_gettext("free"), "low": lazy_gettext("low cost"), "fee": lazy_gettext("fees apply")}
-AGE_LABELS = {
-    "children": lazy_gettext("children (0–12)"),
-    "youth": lazy_gettext("youth (13–24)"),
-    "adults": lazy_gettext("adults (25–64)"),
-    "seniors": lazy_gettext("seniors (65+)"),
-    "all": lazy_gettext("all ages"),
-}
-OPEN_LABELS = {
-    "open": lazy_gettext("open"),
-    "closed": lazy_gettext("closed"),
-    "unknown": lazy_gettext("hours not known"),
-}
 
 
 @api_bp.errorhandler(InvalidParameter)
@@ -79,7 +46,16 @@ def _bad_parameter(exc):
 def error_text(exc: Exception) -> str:
     """The message for a bad request, in the request's language where we have one."""
     if isinstance(exc, finder.UnknownPlace):
+        if place().postcode_label == "postcode":
+            return gettext("We couldn't find '%(query)s'. Try a full postcode or a town name.", query=exc.query)
         return gettext("We couldn't find '%(query)s'. Try a full postal code or a town name.", query=exc.query)
+    if isinstance(exc, finder.OutsideRegion) and place().postcode_label == "postcode":
+        return gettext(
+            "'%(query)s' is outside the area this map covers (%(place)s). Try a postcode, an address or a town "
+            "in that area.",
+            query=exc.query,
+            place=exc.place_name,
+        )
     if isinstance(exc, finder.OutsideRegion):
         return gettext(
             "'%(query)s' is outside the area this map covers (%(place)s). Try a postal code, an address or a town "
@@ -125,93 +101,6 @@ def tel_href(phone: str | None) -> str | None:
     return "tel:" + digits if len(digits) >= 7 else None
 
 
-# --- words ------------------------------------------------------------------------------------
-
-
-def distance_text(metres: float) -> str:
-    """'about 3 km, straight line': rounded so it claims no more than it knows."""
-    if metres < 950:
-        value = format_decimal(max(100, round(metres / 100) * 100))
-        return gettext("about %(distance)s m, straight line", distance=value)
-    km = metres / 1000
-    value = round(km * 2) / 2 if km < 10 else round(km)
-    return gettext("about %(distance)s km, straight line", distance=format_decimal(value, format="#,##0.#"))
-
-
-def place_text(result: dict) -> str:
-    """Where a result is, in words, without a false distance."""
-    if result["location"] == "confidential":
-        return gettext("location confidential: contact them by phone")
-    if result["location"] == "distance" and result.get("distance_m") is not None:
-        return distance_text(result["distance_m"])
-    if result["location"] == "community" and result.get("place"):
-        return gettext("in %(community)s", community=result["place"])
-    if result.get("place"):
-        return gettext("location not known (%(area)s)", area=result["place"])
-    return gettext("location not known")
-
-
-def origin_note(origin: finder.Origin | None) -> str | None:
-    """What the distances are measured from, and how rough that is."""
-    if origin is None:
-        return None
-    if origin.precision == "rural_postal_code" and origin.postal_code:
-        return gettext(
-            "%(code)s is a rural postal code covering a wide area; distances are approximate.",
-            code=origin.postal_code,
-        )
-    if origin.precision == "rural_postal_code":
-        return gettext(
-            "%(place)s is located only roughly (a rural postal area); distances are approximate.",
-            place=origin.label,
-        )
-    if origin.precision in ("community", "municipality"):
-        return gettext("Distances are measured from the centre of %(place)s.", place=origin.label)
-    if origin.precision == "coordinates":
-        return gettext("Distances are measured from the point you gave.")
-    return gettext("Distances are measured from %(place)s.", place=origin.label)
-
-
-def category_labels(db) -> dict[str, str]:
-    """Category slug -> label in the request's language."""
-    french = current_language() == "fr"
-    # Not store.list_categories(): its per-category asset counts cost a scan at 100k assets.
-    rows = store.category_labels(db)
-    return {c["slug"]: (c["label_fr"] if french and c["label_fr"] else c["label"]) for c in rows}
-
-
-def _list_words(codes: str | None, labels: dict) -> str | None:
-    if not codes:
-        return None
-    return ", ".join(str(labels.get(c, c)) for c in codes.split(","))
-
-
-def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None) -> dict:
-    """Add the words people read (in the request's language) to a plain result."""
-    out = dict(result)
-    out["category_label"] = labels.get(result["category"], result["category"])
-    out["place_text"] = place_text(result)
-    out["open_text"] = str(OPEN_LABELS[result["open_state"]])
-    out["languages_text"] = _list_words(result.get("language_codes"), LANGUAGE_LABELS) or result.get("languages")
-    out["wheelchair_text"] = str(WHEELCHAIR_LABELS[result["wheelchair"]]) if result.get("wheelchair") else None
-    out["cost_text"] = str(COST_LABELS[result["cost_level"]]) if result.get("cost_level") else None
-    out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS)
-    out["directions_url"] = directions_url(result, origin)
-    return out
-
-
-def directions_url(result: dict, origin: finder.Origin | None) -> str | None:
-    """An OpenStreetMap link: a route to a precise point, else a search for the street address."""
-    if result["location"] == "distance" and result.get("location_precision") in PRECISE:
-        start = f"{origin.latitude:.5f},{origin.longitude:.5f}" if origin and not origin.approximate else ""
-        end = f"{result['latitude']},{result['longitude']}"
-        return "https://www.openstreetmap.org/directions?route=" + quote(f"{start};{end}")
-    if result["location"] in ("distance", "community") and result.get("address"):
-        text = ", ".join(p for p in (result["address"], result.get("place"), result.get("postal_code")) if p)
-        return "https://www.openstreetmap.org/search?" + urlencode({"query": text})
-    return None
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="minutes") if moment else None
 
@@ -244,8 +133,16 @@ def search_api():
         evaluated_at=_iso(found.evaluated_at),
         count=len(found.results),
         more=found.more,
-        results=[decorate(r, labels, origin) for r in found.results],
+        results=[api_result(decorate(r, labels, origin)) for r in found.results],
     )
+
+
+PAGE_ONLY = ("details", "unknown_list", "subcategory_lang", "mailing_address")  # the cards' own helpers
+
+
+def api_result(result: dict) -> dict:
+    """A decorated result as the API gives it (the words, without the page's layout helpers)."""
+    return {k: v for k, v in result.items() if k not in PAGE_ONLY}
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -281,8 +178,8 @@ def finder_page():
     args = request.args
     config = {
         "results": [
-            {k: r[k] for k in ("id", "name", "latitude", "longitude", "category", "place_text")}
-            for r in results
+            {"number": n, **{k: r[k] for k in ("id", "name", "latitude", "longitude", "category", "place_text")}}
+            for n, r in enumerate(results, start=1)
             if r["latitude"] is not None
         ],
         "origin": [origin.latitude, origin.longitude] if origin else None,
@@ -316,6 +213,7 @@ def finder_page():
         found=found,
         results=results,
         error=error,
+        searched=bool(found or error),
         selected=selected,
         chosen=[decorate(r, labels, None) for r in chosen],
         config=config,
@@ -350,7 +248,15 @@ def _handout_context():
         "share_url": share,
         "ids_param": ",".join(str(r["id"]) for r in chosen),
         "lang": lang,
+        "qr_uri": qr.qr_data_uri(share),
+        "help_line": help_line(),
     }
+
+
+def help_line() -> str:
+    """The place's help line ('Call or text 211 ...') in the request's language; '' when it has none."""
+    line = place().help_line
+    return gettext(line).rstrip(".") if isinstance(line, str) and line.strip() else ""
 
 
 @bp.get("/finder/handout")
@@ -363,6 +269,7 @@ def handout():
     return render_template("print/handout.html", pdf=False, **context)
 
 
+HANDOUT_LAYOUT = 7  # part of a cached PDF's name: a new layout is never served from an old file
 HANDOUT_PDF_LIMIT = (30, 600)  # PDFs per client per 10 minutes (each can take a second of CPU)
 
 
@@ -376,7 +283,7 @@ def handout_pdf():
         return render_template("error.html", message=str(exc), status=400), 400
     db = get_db()
     folder = published.folder_for(current_app.instance_path, "handout-cache", current_app.config["DATABASE"])
-    name = f"handout-{context['ids_param'].replace(',', '-')}-{context['lang']}-{store.data_version(db)}.pdf"
+    name = f"handout-v{HANDOUT_LAYOUT}-{context['ids_param'].replace(',', '-')}-{context['lang']}-{store.data_version(db)}.pdf"
     if not (folder / name).exists():
         wait = rate_limited("handout_pdf", *HANDOUT_PDF_LIMIT)
         if wait is not None:

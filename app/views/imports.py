@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from app.auth import actor, editor_required, wants_json
 from app.context import geocoder, offline_geocoder, place
 from app.db import get_db
-from assetmap import fields
+from assetmap import fields, store
 from assetmap.errors import Conflict, InvalidParameter
 from assetmap.formats import asset_import, tables
 from assetmap.formats.spreadsheet import csv_text
@@ -21,6 +21,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 # Every field a column can fill (the field registry), with its label.
 MAPPABLE = [(f.name, f.label) for f in fields.FIELDS]
+REQUIRED = tuple(f.name for f in fields.FIELDS if f.required)
 
 
 def _job_or_404(job_id: int) -> dict:
@@ -33,8 +34,12 @@ def _job_or_404(job_id: int) -> dict:
 @bp.get("")
 @editor_required
 def index():
+    db = get_db()
     return render_template(
-        "imports/index.html", jobs=jobs_store.list_jobs(get_db()), max_mb=current_app.config["MAX_UPLOAD_MB"]
+        "imports/index.html",
+        jobs=jobs_store.list_jobs(db),
+        max_mb=current_app.config["MAX_UPLOAD_MB"],
+        sources=store.mapping_sources(db),
     )
 
 
@@ -44,11 +49,11 @@ def upload():
     """Keep the uploaded file under a random name (the person's file name is only displayed)."""
     file = request.files.get("file")
     if file is None or not file.filename:
-        flash("Choose a file to import.")
+        flash("Choose a file to import.", "error")
         return redirect(url_for("imports.index"))
     suffix = Path(file.filename).suffix.lower()
     if suffix not in tables.SUPPORTED_SUFFIXES:
-        flash(f"“{file.filename}” is not a CSV, XLSX or GeoJSON file.")
+        flash(f"“{file.filename}” is not a CSV, XLSX or GeoJSON file.", "error")
         return redirect(url_for("imports.index"))
     path = jobs.upload_dir(current_app.instance_path) / f"{secrets.token_hex(16)}{suffix}"
     file.save(path)
@@ -57,11 +62,11 @@ def upload():
         table = tables.read_table(path, max_rows=tables.PREVIEW_ROWS)
     except tables.ImportFileError as exc:
         path.unlink(missing_ok=True)
-        flash(str(exc).replace(path.name, file.filename))
+        flash(str(exc).replace(path.name, file.filename), "error")
         return redirect(url_for("imports.index"))
     if not table.records:
         path.unlink(missing_ok=True)
-        flash(f"“{file.filename}” has no data rows.")
+        flash(f"“{file.filename}” has no data rows.", "error")
         return redirect(url_for("imports.index"))
     job_id = jobs_store.create_job(
         get_db(),
@@ -71,6 +76,7 @@ def upload():
             "original_name": Path(file.filename).name[:200],
             "headers": table.headers,
             "preview": [[n, rec] for n, rec in table.records],
+            "source": request.form.get("source", "").strip()[:300],
         },
         actor(),
     )
@@ -85,48 +91,54 @@ def mapping(job_id: int):
     if job["status"] != "pending":
         return redirect(url_for("imports.show", job_id=job_id))
     table = tables.Table(job["params"]["headers"], [tuple(r) for r in job["params"].get("preview", [])], "row")
-    if request.method == "POST":
-        chosen = {}
-        for name, _ in MAPPABLE:
-            column = request.form.get(f"map-{name}", "")
-            if column and column not in table.headers:
-                raise InvalidParameter(f"the file has no column {column!r}")
-            if column:
-                chosen[name] = column
-        source = request.form.get("source", "").strip()[:300]
-        missing = [name for name in ("name", "category") if name not in chosen]
-        if missing:
-            errors = {name: f"Choose the column that holds the {fields.FIELD[name].label.lower()}." for name in missing}
-            return render_template(
-                "imports/map.html",
-                job=job,
-                table=table,
-                guess=chosen,
-                fields=MAPPABLE,
-                preview=table.records,
-                errors=errors,
-                source=source,
-            ), 400
-        db = get_db()
-        params = dict(job["params"], mapping=chosen, source=source)
-        jobs_store.save_progress(db, job_id, params=params)
-        try:
-            jobs_store.claim_job(db, job_id, startable=("pending",))
-        except Conflict:
-            flash("This import has already started.")
-            return redirect(url_for("imports.show", job_id=job_id))
-        jobs.start(jobs.run_import, current_app.config["DATABASE"], job_id, offline_geocoder(), place())
+    db = get_db()
+    if request.method == "GET":
+        remembered = store.remembered_mapping(db, table.headers, job["params"].get("source"))
+        guess = asset_import.guess_mapping(table.headers)
+        if remembered:
+            guess.update(remembered["mapping"])
+        source = job["params"].get("source") or (remembered or {}).get("source") or job["params"]["original_name"]
+        return _mapping_page(job, table, guess, source, remembered=remembered)
+    chosen, errors = {}, {}
+    for name, _ in MAPPABLE:
+        column = request.form.get(f"map-{name}", "")
+        if column and column not in table.headers:
+            errors[name] = f"The file has no column “{column}”."
+        elif column:
+            chosen[name] = column
+    source = request.form.get("source", "").strip()
+    if len(source) > 300:
+        errors["source"] = "The source is longer than 300 characters."
+    for name in REQUIRED:
+        if name not in chosen and name not in errors:
+            errors[name] = f"Choose the column that holds the {fields.FIELD[name].label.lower()}."
+    if errors:
+        return _mapping_page(job, table, chosen, source, errors=errors), 400
+    params = dict(job["params"], mapping=chosen, source=source)
+    jobs_store.save_progress(db, job_id, params=params)
+    try:
+        jobs_store.claim_job(db, job_id, startable=("pending",))
+    except Conflict:
+        flash("This import has already started.", "error")
         return redirect(url_for("imports.show", job_id=job_id))
-    guess = asset_import.guess_mapping(table.headers)
+    store.remember_mapping(db, source or job["params"]["original_name"], table.headers, chosen, actor())
+    jobs.start(jobs.run_import, current_app.config["DATABASE"], job_id, offline_geocoder(), place())
+    return redirect(url_for("imports.show", job_id=job_id))
+
+
+def _mapping_page(job, table, guess, source, *, errors=None, remembered=None):
+    """The mapping form: the preview, a column choice per field, errors next to their fields."""
     return render_template(
         "imports/map.html",
         job=job,
         table=table,
         guess=guess,
         fields=MAPPABLE,
+        required_fields=REQUIRED,
         preview=table.records,
-        errors={},
-        source=job["params"].get("source", ""),
+        errors=errors or {},
+        source=source,
+        remembered=remembered,
     )
 
 

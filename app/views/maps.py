@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
+from app import deprivation
 from app.auth import rate_limited
 from app.context import place
 from app.db import get_db
@@ -17,6 +19,7 @@ from app.params import travel_args
 from assetmap import store, values
 from assetmap.errors import InvalidParameter
 from assetmap.formats import printing
+from assetmap.place import Place
 from assetmap.services import reach, travel, travel_whatif
 from needs_assessment.precision import PRECISION_WORDS
 from needs_assessment.reach import DEFAULT_CIRCUITY
@@ -27,7 +30,8 @@ SCHEME_PALETTES = {"higher is worse": "reds", "higher is better": "greens"}
 
 
 def choropleth_options(db, level: str) -> list[dict]:
-    """Indicators that can shade areas of this level, population density first."""
+    """Indicators that can shade areas of this level, population density first; an index is shown by
+    its bands (CIMD quintiles, IMD deciles, Core20), not its score or rank."""
     options = [
         {
             "key": "population_density_km2",
@@ -38,14 +42,19 @@ def choropleth_options(db, level: str) -> list[dict]:
     ]
     indicators = store.list_indicators(db)
     keys = {i["key"] for i in indicators}
+    banded = {b["index_key"] for b in store.deprivation_bands(db)}
     for ind in indicators:
         key, label, unit = ind["key"], ind["label"], ind["unit"]
         if key.startswith("pop_density") or f"{key}_quintile" in keys or not re.fullmatch(r"[a-z0-9_]+", key):
             continue
+        if ind.get("role") in ("score", "rank") and ind.get("index_key") in banded:
+            continue
         if not store.indicator_present(db, key, level):
             continue
-        if key.endswith("_quintile"):
-            options.append({"key": key, "label": gettext(label), "scheme": "quintile", "palette": "reds"})
+        if ind.get("role") in ("band", "flag") or key.endswith("_quintile"):
+            meta = ind if ind.get("role") else {**ind, "role": "band", "bands": 5, "most_deprived": 5}
+            classes = deprivation.legend_classes(meta)
+            options.append({"key": key, "label": gettext(label), "scheme": "classes", "classes": classes})
         else:
             unit = f" ({gettext(unit)})" if unit else ""
             options.append(
@@ -65,7 +74,9 @@ def map_levels(db) -> tuple[str | None, str | None]:
     if not counts:
         return None, None
     area_level = "DA" if "DA" in counts else max(counts, key=counts.get)
-    outline_level = "CSD" if "CSD" in counts and area_level != "CSD" else None
+    # Outlines: the coarser level (municipalities over DAs, districts over LSOAs).
+    coarser = [level for level in counts if level != area_level and counts[level] < counts[area_level]]
+    outline_level = "CSD" if "CSD" in coarser else (max(coarser, key=counts.get) if coarser else None)
     return area_level, outline_level
 
 
@@ -300,6 +311,26 @@ def _reach_config(categories, category: str, report: dict, params: dict) -> dict
         ],
         "params": params,
     }
+
+
+@bp.app_template_global()
+def band_words(meta: dict, band) -> str:
+    """A deprivation band in words ('decile 1 (the most deprived tenth)'), for templates."""
+    return deprivation.band_words(meta, band)
+
+
+def _place_for_page():
+    """The place, for page furniture (titles, footer); the defaults when the database is not set up yet."""
+    try:
+        return place()
+    except sqlite3.OperationalError:
+        return Place()
+
+
+@bp.app_context_processor
+def _current_place():
+    # A callable, so pages that never mention the place never read it.
+    return {"current_place": _place_for_page}
 
 
 COLOUR_RE = re.compile(r"#[0-9a-fA-F]{6}")

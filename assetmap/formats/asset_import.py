@@ -89,6 +89,9 @@ def import_assets(
     `region` (a Place) refuses points outside the place's region."""
     table = read_table(path)
     mapping = guess_mapping(table.headers)
+    remembered = store.remembered_mapping(db, table.headers, default_source)  # as the web import last chose
+    if remembered:
+        mapping.update(remembered["mapping"])
     categories = store.list_categories(db)
     report = ImportReport()
     if not categories:

@@ -121,6 +121,7 @@ def read_iod(
             rank, decile = f"{stem} {RANK}", f"{stem} {DECILE}"
             columns.append((key, words, header.index(score), _pos(header, rank), _pos(header, decile)))
     at = {h: i for i, h in enumerate(header)}
+    lad = [next((h for h in header if h.startswith(f"Local Authority District {w} (")), None) for w in ("code", "name")]
     for number_, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -155,6 +156,8 @@ def read_iod(
         data.indices += values
         if population is not None:
             data.population[area_id] = population
+        if lad[0] and lad[1] and cells[at[lad[0]]].strip():
+            data.parents[area_id] = (cells[at[lad[0]]].strip(), cells[at[lad[1]]].strip())
     own = {v: k for k, v in IOD_EDITION_BY_POPULATION_YEAR.items()}.get(year)
     pop_year = re.match(r"Total population: mid (\d{4})", pop_col or "")
     if pop_year and pop_year.group(1) != own:

@@ -68,8 +68,9 @@ def asset_feature(row: dict, *, detail: bool = False) -> dict:
     }
 
 
-def area_feature(row: dict, indicator_keys: list[str]) -> dict:
-    """A GeoJSON Feature for one area row, with population, density and indicators."""
+def area_feature(row: dict, indicator_keys: list[str], flags: frozenset[str] = frozenset()) -> dict:
+    """A GeoJSON Feature for one area row, with population, density and indicators (flag indicators,
+    such as core20, as booleans)."""
     props = {
         "id": row["id"],
         "name": row["name"],
@@ -86,6 +87,8 @@ def area_feature(row: dict, indicator_keys: list[str]) -> dict:
     }
     for key in indicator_keys:
         props[key] = row.get(key)
+        if key in flags and props[key] is not None:
+            props[key] = bool(props[key])
     return {
         "type": "Feature",
         "id": row["id"],

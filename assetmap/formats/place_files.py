@@ -98,6 +98,19 @@ def recognise(path: str | Path) -> Recognised:
     raise _unknown(path, header)
 
 
+READERS = {
+    "statcan_da_boundaries": area_boundaries.read_da_boundaries,
+    "ons_lsoa_boundaries": area_boundaries.read_lsoa_boundaries,
+    "statcan_census_profile": census_profile.read_census_profile,
+    "cimd": deprivation.read_cimd,
+    "iod_file7": deprivation.read_iod,
+    "ons_population": population.read_population,
+    "onspd": postcodes.read_postcodes,
+    "postcodes_data_lab": postcodes.read_postcodes,
+    "codepoint_open": postcodes.read_postcodes,
+}
+
+
 def read_place_file(path: str | Path, **options) -> PlaceData:
     """Recognise a file and read it with its reader; `options` go to that reader.
 
@@ -107,18 +120,7 @@ def read_place_file(path: str | Path, **options) -> PlaceData:
     """
     path = Path(path)
     kind = recognise(path).kind
-    readers = {
-        "statcan_da_boundaries": area_boundaries.read_da_boundaries,
-        "ons_lsoa_boundaries": area_boundaries.read_lsoa_boundaries,
-        "statcan_census_profile": census_profile.read_census_profile,
-        "cimd": deprivation.read_cimd,
-        "iod_file7": deprivation.read_iod,
-        "ons_population": population.read_population,
-        "onspd": postcodes.read_postcodes,
-        "postcodes_data_lab": postcodes.read_postcodes,
-        "codepoint_open": postcodes.read_postcodes,
-    }
-    reader = readers[kind]
+    reader = READERS[kind]
     try:
         inspect.signature(reader).bind(path, **options)
     except TypeError as exc:

@@ -101,6 +101,7 @@ class PlaceData:
     postcodes: list[Postcode] = field(default_factory=list)
     population: dict[str, int] = field(default_factory=dict)
     population_label: str = ""  # the column or characteristic the population came from
+    parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # area id -> (district code, name)
     skipped: Counter = field(default_factory=Counter)  # reason -> rows (or values) left out
     errors: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason); row 1 is the header
     notes: list[str] = field(default_factory=list)

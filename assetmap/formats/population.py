@@ -17,6 +17,7 @@ Bands: five-year 0-4 ... 85-89 and 90+, and the broad groups 0-15, 16-64 and 65+
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 from pathlib import Path
 
@@ -135,6 +136,7 @@ def read_population(
     broad_cols = {} if singles else _broad_columns(header)
     data = PlaceData(kind="ons_population", source=path.name, level=CODE_COLUMNS[code_col])
     data.population_label = total_col
+    lad = [next((h for h in header if re.fullmatch(rf"LAD \d{{4}} {w}", h)), None) for w in ("Code", "Name")]
     for number, row in rows:
         if not any(c.strip() for c in row):
             continue
@@ -172,6 +174,8 @@ def read_population(
             data.errors.append((number, f"{area_id}: ages add up to {sum(broad.values())}, not the total {total}"))
             continue
         data.population[area_id] = total
+        if lad[0] and lad[1] and cells[at[lad[0]]].strip():
+            data.parents[area_id] = (cells[at[lad[0]]].strip(), cells[at[lad[1]]].strip())
         if broad:
             data.age_bands.append(AgeBands(area_id, total, five, broad))
     if not data.level:

@@ -132,6 +132,43 @@ def read_postcodes(
     return data
 
 
+# Name columns some postcode lists carry (Trafford Data Lab: electoral ward, House of Commons
+# Library MSOA name); ONSPD, NSPL and Code-Point Open give codes only.
+NAME_COLUMNS = (("ward_name", "ward"), ("msoa_hcl_name", "neighbourhood"))
+
+
+def read_place_names(
+    path: str | Path, *, ids: Collection[str] | None = None
+) -> list[tuple[str, str, float, float, int]]:
+    """(name, kind, mean longitude, mean latitude, postcodes) of every ward or neighbourhood named in a
+    postcode list that has name columns (none for ONSPD, NSPL or Code-Point Open)."""
+    path = Path(path)
+    if path.suffix.lower() == ".zip":
+        return []
+    header = [h.strip().lower() for h in next(iter_rows(path), [])]
+    columns = [(header.index(c), kind) for c, kind in NAME_COLUMNS if c in header]
+    if not columns or not {"lat", "lon"} <= set(header):
+        return []
+    lat, lon = header.index("lat"), header.index("lon")
+    lsoa = header.index("lsoa_code") if "lsoa_code" in header else None
+    sums: dict[tuple[str, str], list[float]] = {}
+    rows = iter_rows(path)
+    next(rows, None)
+    for row in rows:
+        if len(row) < len(header) or (ids is not None and lsoa is not None and row[lsoa].strip() not in ids):
+            continue
+        try:
+            point = float(row[lon]), float(row[lat])
+        except ValueError:
+            continue
+        for i, kind in columns:
+            name = row[i].strip()
+            if name:
+                acc = sums.setdefault((name, kind), [0.0, 0.0, 0])
+                acc[0], acc[1], acc[2] = acc[0] + point[0], acc[1] + point[1], acc[2] + 1
+    return [(name, kind, x / n, y / n, n) for (name, kind), (x, y, n) in sorted(sums.items())]
+
+
 def _codepoint_rows(data: PlaceData, rows: Iterator[list[str]], bbox: BBox | None) -> None:
     batch: list[tuple[int, str, float, float]] = []
 

@@ -1,5 +1,6 @@
 """The areas of one level as arrays for the measures: projected sample points, representative
-points, population, density, deprivation quintiles and group counts. Cached per (database, data
+points, population, density, deprivation bands (whatever indices the place has: CIMD quintiles,
+IMD deciles, the Core20 flag; store.indices) and group counts. Cached per (database, data
 version, level), so any change to assets or areas (which bumps the data version) invalidates it.
 No Flask here.
 """
@@ -61,8 +62,9 @@ class AreaData:
     rep_xy: np.ndarray
     samples: reach.Samples
     radius_m: np.ndarray
-    quintiles: dict[str, np.ndarray] = field(default_factory=dict)  # indicator key -> quintile per area
+    quintiles: dict[str, np.ndarray] = field(default_factory=dict)  # band/flag key -> band per area (NaN unknown)
     quintile_labels: dict[str, str] = field(default_factory=dict)
+    bands: dict[str, dict] = field(default_factory=dict)  # band/flag key -> role, bands, most_deprived, scope
     groups: dict[str, np.ndarray] = field(default_factory=dict)  # group label -> people per area
 
     @property
@@ -144,9 +146,15 @@ def load_area_data(db: Database, level: str) -> AreaData:
         values = np.array([r.get(ind["key"]) if r.get(ind["key"]) is not None else np.nan for r in rows], dtype=float)
         if np.isnan(values).all():
             continue
-        if ind["key"].endswith(QUINTILE_SUFFIX):
+        if ind.get("role") in ("band", "flag") or (ind.get("role") is None and ind["key"].endswith(QUINTILE_SUFFIX)):
             data.quintiles[ind["key"]] = values
             data.quintile_labels[ind["key"]] = ind["label"]
+            data.bands[ind["key"]] = {
+                "role": ind.get("role") or "band",
+                "bands": 2 if ind.get("role") == "flag" else int(ind.get("bands") or 5),
+                "most_deprived": 1 if ind.get("role") == "flag" else int(ind.get("most_deprived") or 5),
+                "scope": ind.get("scope") or "",
+            }
         elif ind["unit"] == "people":
             data.groups[ind["label"]] = values
         elif ind["unit"] == "% of population":

@@ -154,5 +154,6 @@ def gather(db: Database, geo: dict, circuity: float, include_imprecise: bool) ->
         reference=reference_rows(),
         categories=categories,
         disclosure_key=(geography_key(geo), circuity, include_imprecise),
+        bands={b["key"]: b for b in store.deprivation_bands(db, level)},
     )
     return label, data, level

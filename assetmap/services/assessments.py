@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from assetmap import store, values
 from assetmap.errors import InvalidParameter
+from assetmap.place import load_place
 from assetmap.services.assessment_data import gather
 from assetmap.services.assessment_geography import geography_key, parse_geography
 from needs_assessment import assessment as calc
@@ -33,6 +34,18 @@ def get_template(name: str) -> Template:
         return template_by_name(name)
     except KeyError:
         raise InvalidParameter(f"unknown template {name!r}; available: {', '.join(available_templates())}") from None
+
+
+def place_facts(db: Database, level: str) -> dict:
+    """What a report says about the place's data: name, country, area level, population source, licences."""
+    place = load_place(db)
+    return {
+        "name": place.name,
+        "country": place.country,
+        "level": level,
+        "population_source": place.population_source,
+        "attribution": place.attribution,
+    }
 
 
 # --- running and storing ----------------------------------------------------------------------
@@ -104,6 +117,7 @@ def run_assessment(
         geography={**geo, "label": label, "level": level, "area_ids": area_ids},
         parameters=params,
         data_version=store.data_version(db),
+        place=place_facts(db, level),
         map={
             "category": params["map_category"],
             "measurable": map_bound["measurable"],

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from assetmap import DATA_DIR, store
+from assetmap.errors import Conflict
 from assetmap.formats import area_import, asset_import
 from assetmap.place import Place, load_place, save_place
 from assetmap.vocab.categories import default_categories
@@ -17,7 +18,9 @@ from needs_assessment.indicators import quintile
 MUSKOKA = Place(
     name="Muskoka",
     country="CA",
+    center=(45.12, -79.35),
     zoom=9,
+    search_examples=("P1L 1N3", "Bracebridge", "45.03,-79.31"),  # a street address's code, not a PO box's
     timezone="America/Toronto",
     holidays="CA-ON",
     help_line="Call or text 211 (Ontario), any time, for help finding community and social services",
@@ -60,6 +63,16 @@ INDICATORS = {
     "indigenous_2021": ("Indigenous identity, 2021", "people", STATCAN, ""),
     "indigenous_pct_2021": ("Indigenous identity, 2021", "% of population", STATCAN, ""),
 }
+
+
+def _index_metadata(key: str) -> dict:
+    """CIMD columns as an index's score and national quintiles (5 = most deprived; store.indices)."""
+    base = key.removesuffix("_quintile")
+    if base not in CIMD_DIMENSIONS:
+        return {}
+    if key.endswith("_quintile"):
+        return {"index_key": base, "role": "band", "bands": 5, "most_deprived": 5, "scope": "Canada"}
+    return {"index_key": base, "role": "score", "scope": "Canada"}
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -113,6 +126,7 @@ def load_areas(db: Database, data_dir: Path = DATA_DIR) -> tuple[int, int]:
                     "unit": INDICATORS[k][1],
                     "source": INDICATORS[k][2],
                     "direction": INDICATORS[k][3],
+                    **_index_metadata(k),
                 }
                 for k in keys
             ],
@@ -147,6 +161,8 @@ def _municipalities_without_outline(data_dir: Path, known: set[str]) -> list[dic
 
 def load_demo(db: Database, data_dir: Path = DATA_DIR) -> dict:
     """Load categories, areas and assets of the embedded dataset; returns counts."""
+    if store.level_counts(db) and load_place(db).name != MUSKOKA.name:
+        raise Conflict(f"this database already describes {load_place(db).name}: load Muskoka into a new database")
     n_categories = load_categories(db, data_dir)
     n_da, n_csd = load_areas(db, data_dir)
     save_place(db, MUSKOKA.with_bounds(store.sample_extent(db)))

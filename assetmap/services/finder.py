@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -71,7 +71,7 @@ class OutsideRegion(InvalidParameter):
 
     def __init__(self, query: str, place_name: str):
         super().__init__(
-            f"'{query}' is outside the area this map covers ({place_name}). "
+            f"'{query}' is outside the area this map covers ({place_name or 'the loaded areas'}). "
             "Try a postal code, an address or a town in that area."
         )
         self.query, self.place_name = query, place_name
@@ -273,10 +273,29 @@ def public_result(
     out["latitude"] = round(row["latitude"], 5) if kind == "distance" else None
     out["longitude"] = round(row["longitude"], 5) if kind == "distance" else None
     out["open_state"] = hours.state_at(row.get("opening_hours"), evaluated_at, zone, region)
+    out["old_year"] = old_record_year(row.get("last_seen"), evaluated_at.date(), row.get("verified_date"))
     if kind == "confidential":
         for key in ("address", "postal_code", "location_precision"):
             out[key] = None
     return out
+
+
+OLD_AFTER_DAYS = 2 * 365  # details last seen longer ago are shown with their year, never as current
+
+
+def old_record_year(last_seen: str | None, today: date, verified_date: str | None = None) -> int | None:
+    """The year details were last seen when that is over two years before today and nobody has
+    verified them since, else None.
+
+    >>> old_record_year("2018-01", date(2026, 11, 1)), old_record_year("2026-10-01", date(2026, 11, 1))
+    (2018, None)
+    >>> old_record_year("2018-01", date(2026, 11, 1), verified_date="2026-06-01")
+    """
+    dates = [d for d in (last_seen, verified_date) if d and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", d)]
+    if not last_seen or not dates:
+        return None
+    year, month, day = (int(p) for p in (max(dates) + "-01-01")[:10].split("-"))
+    return year if (today - date(year, month, day)).days > OLD_AFTER_DAYS else None
 
 
 def assets_by_ids(

@@ -159,6 +159,50 @@ def run_geocode(db_path: str, job_id: int, geocoder) -> dict:
     return final
 
 
+def run_place(db_path: str, job_id: int) -> dict:
+    """Build a place from uploaded official files (services.place_setup), with progress per step;
+    the uploads are deleted when it ends."""
+    from assetmap.errors import Conflict, InvalidParameter
+    from assetmap.formats.place_records import PlaceFileError
+    from assetmap.services import place_setup
+
+    db = open_database(db_path)
+    job = jobs.get_job(db, job_id)
+    params = job["params"]
+    try:
+        jobs.save_progress(db, job_id, status="running", owner=jobs.owner())
+
+        def progress(done: int, total: int, message: str) -> None:
+            jobs.save_progress(db, job_id, done=done, total=total, result={"message": message})
+
+        report = place_setup.build_place(
+            db,
+            params["name"],
+            params["country"],
+            params["files"],
+            id_prefix=params.get("id_prefix", ""),
+            name_prefix=params.get("name_prefix", ""),
+            replace=bool(params.get("replace")),
+            progress=progress,
+        )
+        names = params.get("original_names", {})
+        lines = report.lines()
+        for role, stored in params["files"].items():  # show the person's file names, not ours
+            lines = [line.replace(Path(stored).name, names.get(role, Path(stored).name)) for line in lines]
+        jobs.save_progress(db, job_id, status="done", result={"message": "done", "lines": lines, **report.counts})
+    except (Conflict, InvalidParameter, PlaceFileError) as exc:
+        jobs.save_progress(db, job_id, status="failed", error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - recorded on the job for the person waiting on it
+        jobs.save_progress(db, job_id, status="failed", error=f"{exc.__class__.__name__}: {exc}")
+        traceback.print_exc()
+    finally:
+        for stored in params.get("files", {}).values():
+            Path(stored).unlink(missing_ok=True)
+        final = jobs.get_job(db, job_id)
+        db.close()
+    return final
+
+
 def start(target, *args) -> threading.Thread:
     thread = threading.Thread(target=target, args=args, daemon=True)
     thread.start()

@@ -7,7 +7,6 @@ shapes the results. Results are cached per (database, data version, parameters).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -16,6 +15,7 @@ from sqlite_utils import Database
 from assetmap import store
 from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import LRU, AreaData, default_level, load_area_data
+from assetmap.services.asset_sets import AssetSet, assets_for
 from needs_assessment import access as fca
 from needs_assessment import reach, rounding
 from needs_assessment.precision import PRECISE, PRECISION_WORDS
@@ -23,89 +23,12 @@ from needs_assessment.precision import PRECISE, PRECISION_WORDS
 DISTANCE_METHOD = "estimated: straight line x circuity, not routed"
 _results_cache = LRU(256)
 _pairs_cache = LRU(32)
-_assets_cache = LRU(64)
 _coverage_cache = LRU(12)  # each holds a flag per sample point (a few MB at 60k areas)
 
 
 def category_row(db: Database, slug: str | None) -> dict:
     """The category record, or InvalidParameter naming the known ones."""
     return store.get_category(db, slug)
-
-
-@dataclass
-class AssetSet:
-    """The assets of a category a measure uses (public points only), and counts of those left out."""
-
-    ids: list[int]
-    names: list[str]
-    lonlat: np.ndarray
-    capacity: np.ndarray
-    excluded_by_precision: dict[str, int]
-    precision: list[str]
-    left_out_lonlat: np.ndarray  # public points not used (approximate when only precise ones count)
-    known_ids: frozenset[int] = frozenset()  # every active asset of the category, used or not
-    _projected: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def xy(self, proj) -> np.ndarray:
-        """The used points in metres of a projection (kept, as the set itself is kept per data version)."""
-        key = (proj.lon0, proj.lat0)
-        if key not in self._projected:
-            self._projected[key] = proj.xy(self.lonlat) if len(self.lonlat) else np.zeros((0, 2))
-        return self._projected[key]
-
-    def tree(self, proj) -> cKDTree | None:
-        """A KD-tree over xy(proj) (None without points), kept like it."""
-        key = ("tree", proj.lon0, proj.lat0)
-        if key not in self._projected:
-            self._projected[key] = cKDTree(self.xy(proj)) if len(self.lonlat) else None
-        return self._projected[key]
-
-    def public(self) -> list[dict]:
-        """The used assets, for maps (all have public points: confidential sites are never used)."""
-        return [
-            {"id": i, "name": n, "lon": round(float(ll[0]), 5), "lat": round(float(ll[1]), 5), "location_precision": p}
-            for i, n, ll, p in zip(self.ids, self.names, self.lonlat, self.precision, strict=True)
-        ]
-
-
-def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet:
-    """Active assets of a category usable for distance measures, and counts of those left out.
-
-    Read through the public view: a confidential site has no point there, so it never changes a
-    figure the public can see; it is counted under 'confidential'. Cached per data version (read-only).
-    """
-    key = (store.db_key(db), store.data_version(db), category, include_imprecise)
-    cached = _assets_cache.get(key)
-    if cached is None:
-        cached = _assets_cache.put(key, _read_assets(db, category, include_imprecise))
-    return cached
-
-
-def _read_assets(db: Database, category: str, include_imprecise: bool) -> AssetSet:
-    keep, left_out, excluded = [], [], {}
-    rows = store.public_rows(db, categories=[category])
-    for r in rows:
-        precision = "confidential" if r["confidential"] else r["location_precision"]
-        usable = r["latitude"] is not None and precision != "none" and (include_imprecise or precision in PRECISE)
-        if usable:
-            keep.append(r)
-        else:
-            excluded[precision] = excluded.get(precision, 0) + 1
-            if r["latitude"] is not None:
-                left_out.append((r["longitude"], r["latitude"]))
-    keep.sort(key=lambda r: r["id"])
-    lonlat = np.array([[r["longitude"], r["latitude"]] for r in keep], dtype=float).reshape(-1, 2)
-    capacity = np.array([r["capacity"] if r["capacity"] and r["capacity"] > 0 else 1.0 for r in keep], dtype=float)
-    return AssetSet(
-        [r["id"] for r in keep],
-        [r["name"] for r in keep],
-        lonlat,
-        capacity,
-        excluded,
-        [r["location_precision"] for r in keep],
-        np.array(left_out, dtype=float).reshape(-1, 2),
-        frozenset(r["id"] for r in rows),
-    )
 
 
 def _excluded_reason(excluded: dict[str, int], include_imprecise: bool) -> str:
@@ -149,8 +72,8 @@ def coverage_for(
     cov = _coverage_cache.get(key)
     if cov is None:
         cov = reach.coverage(
-            data.samples, data.population, thresholds, data.rep_xy, assets.xy(data.proj), circuity,
-            tree=assets.tree(data.proj), radius_m=data.radius_m,
+            data.samples, data.population, thresholds, data.rep_xy, assets.reach_xy(data.proj), circuity,
+            tree=assets.reach_tree(data.proj), radius_m=data.radius_m,
         )  # fmt: skip
         _coverage_cache.put(key, cov)
     return cov, thresholds
@@ -228,12 +151,7 @@ def reach_report(
         "assets": assets.public(),
         "areas": areas,
         "groups": reach.group_breakdown(cov.unreached, pop, data.groups) if measurable else {},
-        "deprivation": {
-            k: {"label": data.quintile_labels[k], "quintiles": reach.quintile_breakdown(cov.unreached, pop, q)}
-            for k, q in data.quintiles.items()
-        }
-        if measurable
-        else {},
+        "deprivation": deprivation_breakdown(data, cov.unreached, pop) if measurable else {},
         "data_version": store.data_version(db),
     }
     return _results_cache.put(key, report)
@@ -276,6 +194,32 @@ def _nearest_m(data: AreaData, lonlat: np.ndarray) -> np.ndarray:
         return np.full(len(data.ids), np.inf)
     distance, _ = cKDTree(data.proj.xy(lonlat)).query(data.rep_xy, k=1)
     return distance
+
+
+def deprivation_breakdown(
+    data: AreaData, unreached: np.ndarray, pop: np.ndarray, within: np.ndarray | None = None
+) -> dict:
+    """People and people beyond reach in each band of every index the place has (CIMD quintiles,
+    IMD deciles, in/out of Core20), with the populated bands at the most and least deprived ends;
+    `within` (a mask) keeps only the areas measured (travel times cover only some)."""
+    out = {}
+    for key, values in data.quintiles.items():
+        meta = data.bands.get(key) or {"role": "band", "bands": 5, "most_deprived": 5, "scope": ""}
+        order = [1, 0] if meta["role"] == "flag" else list(range(1, meta["bands"] + 1))
+        rows = reach.band_breakdown(
+            unreached, pop, values if within is None else np.where(within, values, np.nan), order
+        )
+        populated = [r for r in rows if r["population"]]
+        if meta["most_deprived"] != order[0]:
+            populated = populated[::-1]  # most deprived first
+        out[key] = {
+            "label": data.quintile_labels[key],
+            **meta,
+            "quintiles": rows,
+            "most": populated[0] if populated else None,
+            "least": populated[-1] if len(populated) >= 2 else None,
+        }
+    return out
 
 
 # --- access (2SFCA) ----------------------------------------------------------------------------
@@ -402,18 +346,17 @@ def published(report: dict, threshold: int) -> dict:
             }
         )
     out["areas"] = areas
-    out["deprivation"] = {
-        key: {
-            **dim,
-            "quintiles": [
-                _published_row(
-                    q, count(q["unreached_population"], key, q["quintile"], whole=q["population"]), q["population"]
-                )
-                for q in dim["quintiles"]
-            ],
-        }
-        for key, dim in report["deprivation"].items()
-    }
+    out["deprivation"] = {}
+    for key, dim in report["deprivation"].items():
+        rows = [
+            _published_row(
+                q, count(q["unreached_population"], key, q["quintile"], whole=q["population"]), q["population"]
+            )
+            for q in dim["quintiles"]
+        ]
+        by_band = {q["band"]: q for q in rows}
+        ends = {end: by_band[dim[end]["band"]] if dim.get(end) else None for end in ("most", "least")}
+        out["deprivation"][key] = {**dim, "quintiles": rows, **ends}
     groups = {}
     for name, g in report["groups"].items():
         size, size_hidden = count(g["population"], "group", name)

@@ -53,12 +53,13 @@ def scenario_report(
     added_capacity = np.array([c for _, _, c in scenario["add"]], dtype=float)
     before, thresholds = coverage_for(db, data, category, assets, threshold_m, circuity, include_imprecise)
     _, threshold_info = _thresholds(cat, data, threshold_m)
-    sites_xy = assets.xy(data.proj)
     added_xy = data.proj.xy(added) if len(added) else np.zeros((0, 2))
+    # Reach is measured to entrances where known (a park's gates): closing an asset closes them all.
     after = whatif.coverage_after(
-        data.samples, data.population, thresholds, data.rep_xy, before, sites_xy, keep, added_xy, circuity,
-        data.radius_m, data.rep_tree, assets.tree(data.proj),
+        data.samples, data.population, thresholds, data.rep_xy, before, assets.reach_xy(data.proj),
+        keep[assets.reach_owner()], added_xy, circuity, data.radius_m, data.rep_tree, assets.reach_tree(data.proj),
     )  # fmt: skip
+    sites_xy = assets.xy(data.proj)
     catchment = catchment_m or float(np.median(thresholds))
     pairs = pairs_for(db, data, assets, category, catchment, circuity, include_imprecise)
     raw_before = raw_scores_for(db, data, assets, category, catchment, circuity, include_imprecise, method)
@@ -135,9 +136,14 @@ def suggest_site(
         elif ":" in weight and weight.rsplit(":", 1)[0] in data.quintiles:
             key, q = weight.rsplit(":", 1)
             area_weight = np.where(data.quintiles[key] == float(q), pop, 0.0)
-            weight_label = f"people in quintile {q} of {data.quintile_labels[key]}"
+            meta, label = data.bands.get(key, {}), data.quintile_labels[key]
+            if meta.get("role") == "flag":
+                weight_label = f"people {'in' if q == '1' else 'outside'} the areas of {label}"
+            else:
+                weight_label = f"people in {'decile' if meta.get('bands') == 10 else 'quintile'} {q} of {label}"
         else:
-            choices = list(data.groups) + [f"{k}:1..5" for k in data.quintiles]
+            ranges = {k: "0..1" if m["role"] == "flag" else f"1..{m['bands']}" for k, m in data.bands.items()}
+            choices = list(data.groups) + [f"{k}:{ranges.get(k, '1..5')}" for k in data.quintiles]
             raise InvalidParameter(f"unknown weight {weight!r}; choose from: {', '.join(choices) or 'none available'}")
     sample_weight = area_weight[data.samples.area] * data.samples.share
     limits = (thresholds / circuity)[data.samples.area]

@@ -34,6 +34,7 @@ from assetmap.services.reach import (
     _unmeasurable_reason,
     assets_for,
     category_row,
+    deprivation_breakdown,
 )
 from needs_assessment import network, reach, traveltime
 
@@ -406,15 +407,7 @@ def shape_report(
         "assets": [a for k, a in enumerate(assets.public()) if m.asset_in[k]],
         "areas": areas,
         "groups": reach.group_breakdown(m.unreached, measured_pop, groups) if measurable else {},
-        "deprivation": {
-            k: {
-                "label": data.quintile_labels[k],
-                "quintiles": reach.quintile_breakdown(m.unreached, measured_pop, np.where(m.area_in, q, np.nan)),
-            }
-            for k, q in data.quintiles.items()
-        }
-        if measurable
-        else {},
+        "deprivation": deprivation_breakdown(data, m.unreached, measured_pop, within=m.area_in) if measurable else {},
     }
     if src.kind == "network":
         snap = m.extra["site_snap_m"]

@@ -3,10 +3,12 @@
 Callers use this facade (`from assetmap import store; store.get_asset(db, 1)`); the modules
 behind it are split by what they keep: db (connections, the transaction rule, data version),
 schema/schema_features/derived (tables, migrations, what the field registry derives), categories,
-assets (reading), edits (changing, with history), areas, suggestions, jobs, users, assessments,
-travel (matrices and road networks), backup (whole-file copies).
+assets (reading), edits (changing, with history), areas, indices (deprivation columns), postcodes (a
+place's postcodes and place names), access_points, suggestions, jobs, users, assessments, travel
+(matrices and road networks), backup (whole-file copies).
 """
 
+from assetmap.store.access_points import access_points, count_access_points, set_access_points
 from assetmap.store.areas import (
     AREA_COLUMNS_SET,
     area_geometries,
@@ -14,6 +16,7 @@ from assetmap.store.areas import (
     area_levels,
     area_samples,
     areas_by_ids,
+    clear_areas,
     declare_indicators,
     default_level,
     geometry_notes,
@@ -81,6 +84,19 @@ from assetmap.store.edits import (
     snapshot,
     unarchive_asset,
     update_asset,
+)
+from assetmap.store.import_mappings import mapping_sources, remember_mapping, remembered_mapping
+from assetmap.store.indices import deprivation_bands, index_columns
+from assetmap.store.locations import assets_to_place, count_by_precision
+from assetmap.store.postcodes import (
+    all_postcodes,
+    count_postcodes,
+    find_postcode,
+    list_place_names,
+    outward_centre,
+    postcode_near,
+    replace_place_names,
+    replace_postcodes,
 )
 from assetmap.store.schema import AREA_COLUMNS, migrate
 from assetmap.store.search import finder_index_rows, text_matches

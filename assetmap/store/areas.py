@@ -34,8 +34,12 @@ def indicator_present(db: Database, key: str, level: str) -> bool:
     return bool(db.execute(f'SELECT COUNT("{key}") FROM areas WHERE level = ?', [level]).fetchone()[0])
 
 
+INDEX_METADATA = ("index_key", "role", "bands", "most_deprived", "scope")
+
+
 def declare_indicators(db: Database, indicators: Iterable[dict]) -> None:
-    """Register area indicator columns (adding the columns when new)."""
+    """Register area indicator columns (adding the columns when new); an index's columns also carry
+    their index metadata (store.indices)."""
     with transaction(db):
         existing_cols = {c.name for c in db["areas"].columns}
         for ind in indicators:
@@ -53,6 +57,7 @@ def declare_indicators(db: Database, indicators: Iterable[dict]) -> None:
                     "source": ind.get("source", ""),
                     "direction": ind.get("direction", ""),
                     "description": ind.get("description", ""),
+                    **{k: ind[k] for k in INDEX_METADATA if k in ind},
                 },
                 pk="key",
             )
@@ -77,6 +82,17 @@ def upsert_areas(db: Database, rows: Iterable[dict]) -> int:
                 for k, (lon, lat) in enumerate(points)
             )
     return len(rows)
+
+
+def clear_areas(db: Database) -> int:
+    """Forget every area, its sample points and the indicator metadata (before a place is rebuilt);
+    returns how many areas there were. Indicator columns stay on the table, empty."""
+    with transaction(db):
+        count = db.execute("SELECT COUNT(*) FROM areas").fetchone()[0]
+        db.execute("DELETE FROM area_samples")
+        db.execute("DELETE FROM areas")
+        db.execute("DELETE FROM indicators")
+    return count
 
 
 def update_area_values(db: Database, values_by_id: dict[str, dict]) -> int:

@@ -148,14 +148,25 @@ def find_matching_asset(db: Database, record: dict) -> dict | None:
         if not record.get("address") and not record.get("community"):
             candidates.append(("confidential = 1 AND category = ?", [record.get("category")]))
     for where, params in candidates:
-        rows = list(
-            db.query(
-                f"SELECT * FROM assets WHERE lower(trim(name)) = ? AND {where} ORDER BY id LIMIT 1", [name, *params]
-            )
+        rows = db.query(
+            f"SELECT * FROM assets WHERE lower(trim(name)) = ? AND {where} ORDER BY id LIMIT 10", [name, *params]
         )
-        if rows:
-            return rows[0]
+        for row in rows:
+            if not _other_id_of_same_source(record.get("external_id"), row.get("external_id")):
+                return row
     return None
+
+
+def _other_id_of_same_source(a: str | None, b: str | None) -> bool:
+    """True for two different ids from one source ("trafford:greenspace:1" and "trafford:greenspace:2"):
+    the source says they are two places, even with one name at one spot (two play spaces in a park).
+
+    >>> _other_id_of_same_source("t:park:1", "t:park:2"), _other_id_of_same_source("osm:node/1", "odcaf:9")
+    (True, False)
+    """
+    if not a or not b or a == b or ":" not in a or ":" not in b:
+        return False
+    return a.rsplit(":", 1)[0] == b.rsplit(":", 1)[0]
 
 
 def _name_key(name: str) -> str:

@@ -195,4 +195,5 @@ def purge_asset(db: Database, asset_id: int, actor: str, note: str = "") -> None
     with transaction(db):
         existing = get_asset(db, asset_id)
         db.execute("DELETE FROM assets WHERE id = ?", [asset_id])
+        db.execute("DELETE FROM asset_access_points WHERE asset_id = ?", [asset_id])
         record_change(db, asset_id, existing["version"] + 1, "purge", actor, snapshot(existing), None, note)

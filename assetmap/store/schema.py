@@ -234,7 +234,11 @@ def migration_sets() -> list[Migrations]:
     """Every migration set, core first. A feature with its own tables keeps its set beside its store
     module (users, assessments) or in schema_features, so features never renumber each other."""
     from assetmap.store import schema_features
+    from assetmap.store.access_points import migrations as access_points
     from assetmap.store.assessments import migrations as assessments
+    from assetmap.store.import_mappings import migrations as import_mappings
+    from assetmap.store.indices import migrations as indices
+    from assetmap.store.postcodes import migrations as postcodes
     from assetmap.store.travel import migrations as travel
     from assetmap.store.users import migrations as users
 
@@ -246,6 +250,10 @@ def migration_sets() -> list[Migrations]:
         schema_features.hsds,
         assessments,
         travel,
+        indices,
+        postcodes,
+        access_points,
+        import_mappings,
     ]
 
 

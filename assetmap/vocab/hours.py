@@ -189,9 +189,10 @@ def _holidays(region: str, year: int) -> frozenset[date]:
     import holidays
 
     country, _, subdiv = region.partition("-")
-    found = holidays.country_holidays(
-        country, subdiv=subdiv or None, years=year, categories=("public", "optional", "government")
-    )
+    # Not every country has optional or government days (the UK has public holidays only).
+    plain = holidays.country_holidays(country, subdiv=subdiv or None, years=year)
+    wanted = tuple(c for c in ("public", "optional", "government") if c in plain.supported_categories)
+    found = holidays.country_holidays(country, subdiv=subdiv or None, years=year, categories=wanted)
     return frozenset(found)
 
 

@@ -35,10 +35,10 @@ def test_phone_search_filter_select_and_print_handout(new_page, live_server):
     pg.wait_for_selector("#results-heading")
     assert pg.locator("#results-heading").inner_text() == "3 supports near P1L 1T8, Bracebridge"
     names = pg.locator(".result-list h3").all_inner_texts()
-    assert names == [
-        "Town of Bracebridge Municipal Office",
-        "Chrysalis (Muskoka Women's Advocacy Group)",
-        "Muskoka Interval House (Muskoka Women's Advocacy Group)",
+    assert names == [  # numbered as on the map
+        "1 Town of Bracebridge Municipal Office",
+        "2 Chrysalis (Muskoka Women's Advocacy Group)",
+        "3 Muskoka Interval House (Muskoka Women's Advocacy Group)",
     ]
     assert "about 2 km, straight line" in pg.locator("#result-95").inner_text()
     pg.wait_for_function("window.finderState && window.finderState.map === true")
@@ -76,6 +76,48 @@ def test_phone_search_filter_select_and_print_handout(new_page, live_server):
     assert pg.errors == []
 
 
+def test_phone_lands_on_the_results_numbered_like_the_map(new_page, live_server):
+    pg = new_page(**PHONE)
+    pg.goto(live_server.url + "/finder")
+    pg.fill("#near", "P1L 1T8")
+    pg.check("input[name=category][value=food]")
+    pg.click("button[type=submit]:has-text('Search')")
+    pg.wait_for_selector("#results-heading")
+    pg.wait_for_selector(".am-marker")
+    # the first result's name is on the first screen, without scrolling, and focus is on the results
+    first = pg.locator(".result-list h3").first
+    box = first.bounding_box()
+    assert first.inner_text() == "1 Manna Food Bank"
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    assert pg.evaluate("document.activeElement.id") == "results-heading"
+    assert pg.locator("#near").is_visible()  # the compact form is right above
+    # nothing selected: no handout bar
+    assert not pg.locator("#handout-bar").is_visible()
+    # markers carry their card's number
+    markers = pg.locator(".am-marker .pin").all_inner_texts()
+    assert markers == ["7", "8", "19"]
+    for number in markers:
+        card = pg.locator(".result-list > li").nth(int(number) - 1)
+        title = pg.locator(f".leaflet-marker-icon[title^='{number}. ']").get_attribute("title")
+        assert title == number + ". " + card.locator("h3").inner_text().split(" ", 1)[1]
+    save_screenshot(pg, "finder-phone-landing.png")
+    pg.check("#result-4 input[name=ids]")
+    assert pg.locator("#handout-bar").is_visible()
+    assert pg.locator("#make-handout").inner_text() == "Make a handout of the selected supports (1)"
+    pg.uncheck("#result-4 input[name=ids]")
+    assert not pg.locator("#handout-bar").is_visible()
+    # an unknown place: the message is next to the field, on screen, with focus, the typing kept
+    pg.fill("#near", "P9Z")
+    pg.click("button[type=submit]:has-text('Search')")
+    pg.wait_for_selector("#near-error")
+    error = pg.locator("#near-error")
+    box = error.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= 844, box
+    assert pg.evaluate("document.activeElement.id") == "near-error"
+    assert pg.input_value("#near") == "P9Z"
+    assert pg.errors == []
+
+
 def test_use_my_location_and_french(new_page, live_server):
     pg = new_page(**PHONE, geolocation={"latitude": 45.0453, "longitude": -79.3076}, permissions=["geolocation"])
     pg.goto(live_server.url + "/finder?lang=fr&category=food")
@@ -95,7 +137,8 @@ def test_finder_works_without_javascript(new_page, live_server):
     assert pg.locator(".result-list li").count() == 20
     assert not pg.locator("#finder-map").is_visible()
     pg.check("#result-7 input[name=ids]")
-    pg.click("#make-handout")
+    assert not pg.locator("#handout-bar").is_visible()  # nothing was selected when the page was made
+    pg.click("button:visible:has-text('Make a handout of the selected supports')")  # the <noscript> one
     assert "The Salvation Army Gravenhurst" in pg.locator("main").inner_text()
     assert pg.blocked == []
 

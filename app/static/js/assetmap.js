@@ -50,17 +50,19 @@
       if (!areaLayer || !areaData) return;
       var option = currentOption();
       var values = areaData.features.map(function (f) { return f.properties[option.key]; });
-      var breaks = option.scheme === "quintile" ? [] : quantileBreaks(values, 5);
-      var pal = PALETTES[option.palette] || PALETTES.blues;
+      var breaks = option.scheme === "quintile" || option.classes ? [] : quantileBreaks(values, 5);
+      var pal = option.classes ? option.classes.map(function (c) { return c.colour; }) : PALETTES[option.palette] || PALETTES.blues;
       areaLayer.setStyle(function (f) {
         var k = classify(f.properties[option.key], option, breaks);
         return { fillColor: k < 0 ? NO_DATA : pal[k], fillOpacity: 0.55, color: "#555", weight: 0.6, opacity: 0.8 };
       });
       areaLayer.eachLayer(function (layer) {
         var p = layer.feature.properties;
+        var k = classify(p[option.key], option, breaks);
+        var shown = option.classes && k >= 0 ? option.classes[k].label : fmt(p[option.key]);
         layer.setTooltipContent(el("div", {}, [
           el("strong", { text: p.name }), el("br"),
-          t("Population %(population)s · %(label)s: %(value)s", { population: fmt(p.population), label: option.label, value: fmt(p[option.key]) })
+          t("Population %(population)s · %(label)s: %(value)s", { population: fmt(p.population), label: option.label, value: shown })
         ]));
       });
       var legend = document.getElementById("area-legend");

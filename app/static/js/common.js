@@ -111,6 +111,11 @@
 
   function classify(value, option, breaks) {
     if (value === null || value === undefined || isNaN(value)) return -1;
+    if (option.classes) {
+      /* deprivation bands: one colour per band value, from the least to the most deprived */
+      for (var c = 0; c < option.classes.length; c++) if (option.classes[c].value === Number(value)) return c;
+      return -1;
+    }
     if (option.scheme === "quintile") return Math.max(0, Math.min(4, Math.round(value) - 1));
     var k = 0;
     while (k < breaks.length && value >= breaks[k]) k++;
@@ -120,7 +125,9 @@
   function legendRows(option, breaks) {
     var pal = PALETTES[option.palette] || PALETTES.blues;
     var rows = [];
-    if (option.scheme === "quintile") {
+    if (option.classes) {
+      option.classes.forEach(function (c) { rows.push([c.colour, c.label]); });
+    } else if (option.scheme === "quintile") {
       var words = [t("1 (least deprived fifth)"), "2", "3", "4", t("5 (most deprived fifth)")];
       for (var q = 0; q < 5; q++) rows.push([pal[q], words[q]]);
     } else {

@@ -8,8 +8,23 @@
   var configNode = document.getElementById("finder-config");
   if (!configNode) return;
   var config = JSON.parse(configNode.textContent);
-  var state = { map: false, markers: 0, selected: [] };
+  var state = { map: false, markers: 0, markerNumbers: [], selected: [] };
   window.finderState = state;
+
+  /* after a search, land on the results (or the error) with the compact form just above them */
+  var landing = document.getElementById("near-error") || document.getElementById("results-heading");
+  var form = document.getElementById("search");
+  function land() {
+    // not when the person has already moved on (focus elsewhere than the page itself)
+    if (document.activeElement && document.activeElement !== document.body) return;
+    landing.focus({ preventScroll: true });
+  }
+  if (landing && form) {
+    if (!window.location.hash) form.scrollIntoView({ block: "start" });
+    land();
+    // Scrolling to the #search fragment moves focus back to the page once loading completes.
+    window.addEventListener("load", function () { setTimeout(land, 0); });
+  }
 
   /* use my location: fills "near" with lat,lon (kept only in the URL) and searches */
   var locate = document.getElementById("use-location");
@@ -18,7 +33,7 @@
     locate.hidden = false;
     locate.addEventListener("click", function () {
       var help = document.getElementById("near-help");
-      if (help) help.textContent = t("Finding your location…");
+      if (help) { help.hidden = false; help.textContent = t("Finding your location…"); }
       navigator.geolocation.getCurrentPosition(function (pos) {
         near.value = pos.coords.latitude.toFixed(4) + "," + pos.coords.longitude.toFixed(4);
         near.form.submit();
@@ -43,10 +58,11 @@
     config.results.forEach(function (r) {
       var marker = L.marker([r.latitude, r.longitude], {
         icon: L.divIcon({
-          html: el("span", { className: "pin cat-" + r.category, text: String(config.results.indexOf(r) + 1) }),
+          /* the same number as the result's card in the list */
+          html: el("span", { className: "pin cat-" + r.category, text: String(r.number) }),
           className: "am-marker", iconSize: [26, 26], iconAnchor: [13, 13]
         }),
-        title: r.name, alt: r.name, keyboard: false
+        title: r.number + ". " + r.name, alt: r.number + ". " + r.name, keyboard: false
       });
       marker.on("click", function () {
         var item = document.getElementById("result-" + r.id);
@@ -55,6 +71,7 @@
       marker.addTo(map);
       bounds.push([r.latitude, r.longitude]);
       state.markers++;
+      state.markerNumbers.push(r.number);
     });
     if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 });
     else map.setView(bounds[0], 13);
@@ -65,6 +82,7 @@
   /* selection: the handout button counts, the URL and the search form carry the list */
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input[name=ids][type=checkbox]"));
   var button = document.getElementById("make-handout");
+  var bar = document.getElementById("handout-bar");
   var searchForm = document.querySelector("form.finder-form");
   var carried = [];
   var hidden = searchForm && searchForm.querySelector("input[name=ids]");
@@ -81,6 +99,7 @@
     var ids = selection();
     state.selected = ids;
     if (button) button.textContent = t("Make a handout of the selected supports (%(count)s)", { count: ids.length });
+    if (bar) bar.hidden = ids.length === 0;
     var full = ids.length >= config.maxIds;
     boxes.forEach(function (b) { b.disabled = !b.checked && full; });
     if (searchForm) {

@@ -10,7 +10,8 @@
       if (j.total) bar.max = j.total;
       bar.value = j.done;
       status.textContent = j.status + " — " + j.done + " of " + (j.total || "?") + " done" +
-        (j.kind === "import" ? " (" + j.inserted + " added, " + j.updated + " updated, " + j.rejected + " rejected)" : "");
+        (j.kind === "import" ? " (" + j.inserted + " added, " + j.updated + " updated, " + j.rejected + " rejected)" : "") +
+        (j.message ? " (" + j.message + ")" : "");
       if (j.status === "pending" || j.status === "running") setTimeout(poll, 700);
       else window.location.reload();
     }).catch(function () { setTimeout(poll, 2000); });

@@ -1,8 +1,58 @@
-"""SOURCES.md of the embedded Trafford place, with the counts of one build."""
+"""place.json and SOURCES.md of the embedded Trafford place (used by build_trafford_data.py)."""
 
 from __future__ import annotations
 
-from _trafford_rows import PARK_TYPES
+import numpy as np
+import shapely
+from pyproj import Transformer
+from shapely.geometry import shape
+
+TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
+TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
+# The licence statements the sources ask for (see SOURCES.md), shown in the app's footer.
+ATTRIBUTION = [
+    "Contains National Statistics and OS data © Crown copyright and database right 2025 "
+    "(LSOA boundaries, population estimates, postcodes, green space).",
+    "Contains public sector information licensed under the Open Government Licence v3.0 "
+    "(IoD 2025, NHS ODS, CQC, NHSBSA, Trafford Council).",
+    "Postcode centroids: ONS Postcode Directory (February 2025), via Trafford Data Lab; "
+    "Royal Mail and OS terms apply to its use.",
+    "Green space: Contains Ordnance Survey data © Crown copyright and database right 2023.",
+    "Dentists: uses information from the Care Quality Commission. Libraries: Trafford Council.",
+]
+
+
+def place(lsoa_features: list[dict], copied: tuple[str, ...]) -> dict:
+    """place.json: what the app needs to open the place, derived from the LSOA outlines."""
+    outline = shapely.union_all([shape(f["geometry"]) for f in lsoa_features])
+    west, south, east, north = outline.bounds
+    in_bng = shapely.transform(outline, lambda xy: np.column_stack(TO_BNG.transform(xy[:, 0], xy[:, 1])))
+    centre_lon, centre_lat = TO_WGS84.transform(*in_bng.centroid.coords[0])
+    return {
+        "name": "Trafford",
+        "country": "GB",
+        "region": "England",
+        "local_authority": {"code": "E08000009", "name": "Trafford"},
+        "timezone": "Europe/London",
+        "holidays": "GB-ENG",
+        "centre": {"latitude": round(centre_lat, 5), "longitude": round(centre_lon, 5)},
+        "bounds": {"south": round(south, 5), "west": round(west, 5), "north": round(north, 5), "east": round(east, 5)},
+        "area_level": "LSOA21",
+        "postcode_label": "postcode",
+        "help_line": {"name": "", "phone": "", "url": ""},
+        "help_line_note": "No general information-and-referral line (like 211) is documented in the source data.",
+        "attribution": ATTRIBUTION,
+        "assessment_template": "english_neighbourhood",
+        "files": {
+            "boundaries": copied[0],
+            "deprivation": copied[1],
+            "population": copied[2],
+            "postcodes": copied[3],
+            "assets": "assets.csv",
+            "park_entrances": "park_entrances.csv",
+        },
+    }
+
 
 SOURCES = """# Embedded place: Trafford (Greater Manchester, England)
 
@@ -71,12 +121,13 @@ lies on (within 0.5 m, in British National Grid metres). {entrance_counts}
 ## place.json
 
 Name, country GB, time zone Europe/London, holidays GB-ENG, centre and bounds of the LSOA
-outlines, the area level (LSOA21), the postcode label and the files above. No general help line
-(like 211) is documented in the source data, so `help_line` is empty.
+outlines, the area level (LSOA21), the postcode label, the attribution lines above (the app's
+footer shows them) and the files above. No general help line (like 211) is documented in the
+source data, so `help_line` is empty.
 """
 
 
-def sources_md(assets: list[dict], counts: dict, entrances: int) -> str:
+def sources_md(assets: list[dict], counts: dict, entrances: int, park_types: tuple[str, ...]) -> str:
     """SOURCES.md with this build's counts."""
     table = ["| category | subcategory | precision | rows |", "|---|---|---|---|"]
     seen: dict[tuple[str, str, str], int] = {}
@@ -90,4 +141,4 @@ def sources_md(assets: list[dict], counts: dict, entrances: int) -> str:
         f"({entrances} rows: some open into two parks) and {counts['to no park']} belong to sites that are not "
         f"parks here; {counts['parks without an entrance']} parks have no access point."
     )
-    return SOURCES.format(counts="\n".join(table), park_types=", ".join(PARK_TYPES), entrance_counts=entrance_counts)
+    return SOURCES.format(counts="\n".join(table), park_types=", ".join(park_types), entrance_counts=entrance_counts)

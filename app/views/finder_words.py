@@ -1,0 +1,221 @@
+"""Words people read on the finder's pages and in its API, in the request's language.
+
+Plain results (services.finder) get their labels, distances in words, the one line naming what is
+not known, and a directions link only where there is somewhere to go.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from babel.lists import format_list
+from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
+
+from app.i18n import current_language
+from assetmap import store
+from assetmap.services import finder
+from assetmap.vocab import subcategories
+from needs_assessment.precision import PRECISE
+
+# Vocabulary words shown to people (the stored values are in app/supports.py).
+LANGUAGE_LABELS = {
+    "en": lazy_gettext("English"),
+    "fr": lazy_gettext("French"),
+    "oj": lazy_gettext("Ojibwe"),
+    "cr": lazy_gettext("Cree"),
+    "moh": lazy_gettext("Mohawk"),
+    "es": lazy_gettext("Spanish"),
+    "pt": lazy_gettext("Portuguese"),
+    "de": lazy_gettext("German"),
+    "it": lazy_gettext("Italian"),
+    "pl": lazy_gettext("Polish"),
+    "uk": lazy_gettext("Ukrainian"),
+    "ar": lazy_gettext("Arabic"),
+    "zh": lazy_gettext("Chinese"),
+    "pa": lazy_gettext("Punjabi"),
+    "tl": lazy_gettext("Tagalog"),
+    "ase": lazy_gettext("American Sign Language"),
+    "fcs": lazy_gettext("Quebec Sign Language"),
+}
+FILTER_LANGUAGES = ("en", "fr", "oj", "cr", "moh")
+WHEELCHAIR_LABELS = {
+    "yes": lazy_gettext("wheelchair accessible"),
+    "limited": lazy_gettext("partly wheelchair accessible"),
+    "no": lazy_gettext("not wheelchair accessible"),
+}
+COST_LABELS = {"free": lazy_gettext("free"), "low": lazy_gettext("low cost"), "fee": lazy_gettext("fees apply")}
+AGE_LABELS = {
+    "children": lazy_gettext("children (0–12)"),
+    "youth": lazy_gettext("youth (13–24)"),
+    "adults": lazy_gettext("adults (25–64)"),
+    "seniors": lazy_gettext("seniors (65+)"),
+    "all": lazy_gettext("all ages"),
+}
+OPEN_LABELS = {
+    "open": lazy_gettext("open"),
+    "closed": lazy_gettext("closed"),
+    "unknown": lazy_gettext("hours not known"),
+}
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def distance_text(metres: float) -> str:
+    """'about 3 km, straight line': rounded so it claims no more than it knows."""
+    if metres < 950:
+        value = format_decimal(max(100, round(metres / 100) * 100))
+        return gettext("about %(distance)s m, straight line", distance=value)
+    km = metres / 1000
+    value = round(km * 2) / 2 if km < 10 else round(km)
+    return gettext("about %(distance)s km, straight line", distance=format_decimal(value, format="#,##0.#"))
+
+
+def place_text(result: dict) -> str:
+    """Where a result is, in words, without a false distance."""
+    if result["location"] == "confidential":
+        return gettext("location confidential: contact them by phone")
+    if result["location"] == "distance" and result.get("distance_m") is not None:
+        return distance_text(result["distance_m"])
+    if result["location"] == "community" and result.get("place"):
+        return gettext("in %(community)s", community=result["place"])
+    if result.get("place"):
+        return gettext("location not known (%(area)s)", area=result["place"])
+    return gettext("location not known")
+
+
+def origin_note(origin: finder.Origin | None) -> str | None:
+    """What the distances are measured from, and how rough that is."""
+    if origin is None:
+        return None
+    if origin.precision == "rural_postal_code" and origin.postal_code:
+        return gettext(
+            "%(code)s is a rural postal code covering a wide area; distances are approximate.",
+            code=origin.postal_code,
+        )
+    if origin.precision == "rural_postal_code":
+        return gettext(
+            "%(place)s is located only roughly (a rural postal area); distances are approximate.",
+            place=origin.label,
+        )
+    if origin.precision in ("community", "municipality"):
+        return gettext("Distances are measured from the centre of %(place)s.", place=origin.label)
+    if origin.precision == "coordinates":
+        return gettext("Distances are measured from the point you gave.")
+    return gettext("Distances are measured from %(place)s.", place=origin.label)
+
+
+def category_labels(db) -> dict[str, str]:
+    """Category slug -> label in the request's language."""
+    french = current_language() == "fr"
+    # Not store.list_categories(): its per-category asset counts cost a scan at 100k assets.
+    rows = store.category_labels(db)
+    return {c["slug"]: (c["label_fr"] if french and c["label_fr"] else c["label"]) for c in rows}
+
+
+def subcategory_label(text: str | None) -> tuple[str | None, str | None]:
+    """(words, language tag when they stay in the source's English on a French page)."""
+    if not text or current_language() != "fr":
+        return text, None
+    french = subcategories.french(text)
+    return (french, None) if french else (text, "en")
+
+
+def _list_words(codes: str | None, labels: dict) -> str | None:
+    if not codes:
+        return None
+    return ", ".join(str(labels.get(c, c)) for c in codes.split(","))
+
+
+# A card's details in the order shown, as the one line names those a support does not state.
+UNKNOWN_WORDS = {
+    "address": lazy_gettext("Address"),
+    "phone": lazy_gettext("Phone"),
+    "website": lazy_gettext("Website"),
+    "hours": lazy_gettext("Hours"),
+    "languages": lazy_gettext("Languages"),
+    "accessibility": lazy_gettext("Accessibility"),
+    "cost": lazy_gettext("Cost"),
+    "serves": lazy_gettext("Who it serves"),
+    "verified": lazy_gettext("Date last checked"),
+}
+
+
+def details(result: dict) -> dict[str, str | None]:
+    """The text of each card detail (None when not known); a confidential site has no address."""
+    out = {
+        "address": ", ".join(p for p in (result.get("address"), result.get("place"), result.get("postal_code")) if p),
+        "phone": result.get("phone"),
+        "website": result.get("website"),
+        "hours": result.get("hours_text"),
+        "languages": result.get("languages_text"),
+        "accessibility": "; ".join(p for p in (result.get("wheelchair_text"), result.get("accessibility")) if p),
+        "cost": "; ".join(p for p in (result.get("cost_text"), result.get("cost")) if p),
+        "serves": "; ".join(p for p in (result.get("ages_text"), result.get("eligibility")) if p),
+        "verified": result.get("verified_date"),
+    }
+    if result["location"] == "confidential":
+        del out["address"]
+    return {k: (v or None) for k, v in out.items()}
+
+
+def unknown_list(known: dict[str, str | None]) -> str | None:
+    """The details not known, as one list in words: 'phone, hours and cost'."""
+    missing = [str(UNKNOWN_WORDS[k]) for k, v in known.items() if v is None]
+    if not missing:
+        return None
+    return format_list([m[:1].lower() + m[1:] for m in missing], locale=str(get_locale() or "en"))
+
+
+def unknown_text(known: dict[str, str | None]) -> str | None:
+    """One line for everything not known: 'Phone, hours and cost not known — check before you go.'"""
+    listed = unknown_list(known)
+    if listed is None:
+        return None
+    sentence = gettext("%(details)s not known — check before you go.", details=listed)
+    return sentence[:1].upper() + sentence[1:]
+
+
+def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None) -> dict:
+    """Add the words people read (in the request's language) to a plain result."""
+    out = dict(result)
+    out["category_label"] = labels.get(result["category"], result["category"])
+    out["subcategory_label"], out["subcategory_lang"] = subcategory_label(result.get("subcategory"))
+    out["place_text"] = place_text(result)
+    out["open_text"] = str(OPEN_LABELS[result["open_state"]])
+    out["languages_text"] = _list_words(result.get("language_codes"), LANGUAGE_LABELS) or result.get("languages")
+    out["wheelchair_text"] = str(WHEELCHAIR_LABELS[result["wheelchair"]]) if result.get("wheelchair") else None
+    out["cost_text"] = str(COST_LABELS[result["cost_level"]]) if result.get("cost_level") else None
+    out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS)
+    out["directions_url"] = directions_url(result, origin)
+    out["old_text"] = (
+        gettext("Last seen %(year)s — check before you go.", year=result["old_year"])
+        if result.get("old_year")
+        else None
+    )
+    out["mailing_address"] = result.get("address_kind") == "mailing"
+    out["details"] = details(out)
+    out["unknown_text"] = unknown_text(out["details"])
+    out["unknown_list"] = unknown_list(out["details"])
+    return out
+
+
+def directions_url(result: dict, origin: finder.Origin | None) -> str | None:
+    """An OpenStreetMap link: a route to a precise point, else a search for a *street* address.
+
+    Never from a mailing address (a PO box is not where people go) nor from an address whose kind
+    is not known to be a street address (descriptions such as "Corner of Queen St and West St").
+    """
+    if result["location"] == "distance" and result.get("location_precision") in PRECISE:
+        start = f"{origin.latitude:.5f},{origin.longitude:.5f}" if origin and not origin.approximate else ""
+        end = f"{result['latitude']},{result['longitude']}"
+        return "https://www.openstreetmap.org/directions?route=" + quote(f"{start};{end}")
+    if result["location"] in ("distance", "community") and result.get("address") and street_address(result):
+        text = ", ".join(p for p in (result["address"], result.get("place"), result.get("postal_code")) if p)
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": text})
+    return None
+
+
+def street_address(result: dict) -> bool:
+    """True when the result's address is a street address people can go to (address_kind 'street')."""
+    return result.get("address_kind") == "street"

@@ -284,7 +284,11 @@ def public_rows_for_ids(db: Database, ids: Sequence[int]) -> dict[int, dict]:
     for start in range(0, len(ids), 500):
         part = list(ids[start : start + 500])
         marks = ", ".join("?" for _ in part)
-        out.update((r["id"], r) for r in db.query(f"SELECT * FROM public_assets WHERE id IN ({marks})", part))
+        cursor = db.execute(f"SELECT * FROM public_assets WHERE id IN ({marks})", part)  # a read: no savepoint
+        keys = [d[0] for d in cursor.description]
+        for row in cursor:
+            record = dict(zip(keys, row, strict=True))
+            out[record["id"]] = record
     return out
 
 

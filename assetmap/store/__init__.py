@@ -53,6 +53,7 @@ from assetmap.store.assets import (
     point_extent,
     possible_duplicates,
     public_feature_collection,
+    public_features,
     public_filter,
     public_points,
     public_rows,

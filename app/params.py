@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assetmap import store, values
 from assetmap.errors import InvalidParameter
-from assetmap.services import travel
+from assetmap.services import areadata, travel
 
 
 def analysis_args(db, args) -> dict:
@@ -12,7 +12,7 @@ def analysis_args(db, args) -> dict:
     return {
         "circuity": values.parse_circuity(args.get("circuity")),
         "include_imprecise": values.parse_flag(args.get("include_imprecise"), "include_imprecise"),
-        "level": values.parse_choice(args.get("level"), "level", store.area_levels(db)),
+        "level": values.parse_choice(args.get("level"), "level", areadata.area_levels(db)),
     }
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -61,6 +62,43 @@ class Samples:
         np.maximum.at(out, self.area, d)
         return out
 
+    @cached_property
+    def _by_area(self) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """(stable order by area or None when already sorted, start offset per area, share total per area)."""
+        area = np.asarray(self.area)
+        order = None if len(area) < 2 or bool((area[1:] >= area[:-1]).all()) else np.argsort(area, kind="stable")
+        counts = np.bincount(area) if len(area) else np.zeros(0, dtype=np.intp)
+        start = np.concatenate(([0], np.cumsum(counts)))
+        return order, start, np.bincount(area, weights=self.share) if len(area) else np.zeros(0)
+
+    def per_sample(self, values: np.ndarray) -> np.ndarray:
+        """A per-area array spread to the samples (values[area[k]] for every sample k)."""
+        order, start, _ = self._by_area
+        if order is None and len(values) == len(start) - 1:
+            return np.repeat(values, np.diff(start))  # samples sorted by area: no gather needed
+        return values[self.area]
+
+    def of_areas(self, areas: np.ndarray) -> np.ndarray:
+        """Indices of the samples of these areas, in sample order within each area.
+
+        >>> Samples(np.array([1, 0, 1, 2]), np.zeros((4, 2)), np.ones(4)).of_areas(np.array([1, 2])).tolist()
+        [0, 2, 3]
+        """
+        order, start, _ = self._by_area
+        areas = np.asarray(areas, dtype=np.intp)
+        areas = areas[areas < len(start) - 1]
+        lo, n = start[areas], start[areas + 1] - start[areas]
+        ends = np.cumsum(n)
+        idx = np.repeat(lo - (ends - n), n) + np.arange(int(ends[-1]) if len(ends) else 0)
+        return idx if order is None else order[idx]
+
+    def share_total(self, n_areas: int) -> np.ndarray:
+        """Sum of the shares of each area's samples (1 up to rounding; 0 for an area without samples)."""
+        total = self._by_area[2]
+        out = np.zeros(n_areas)
+        out[: min(n_areas, len(total))] = total[:n_areas]
+        return out
+
 
 @dataclass(frozen=True)
 class Coverage:
@@ -75,6 +113,20 @@ class Coverage:
         return float(self.unreached.sum())
 
 
+def reach_bound_m(threshold_m: np.ndarray, circuity: float) -> np.ndarray:
+    """Straight-line metres within which a site reaches a point, per area; a hair over threshold / circuity
+    so a point exactly at the threshold counts as reached despite rounding."""
+    limit = np.asarray(threshold_m, dtype=float) / circuity
+    return limit * (1 + 1e-12) + 1e-9
+
+
+def unreached_people(samples: Samples, sample_unreached: np.ndarray, population: np.ndarray) -> np.ndarray:
+    """People beyond reach per area: population x the summed shares of its unreached samples."""
+    n = len(population)
+    share = np.bincount(samples.area, weights=samples.share * sample_unreached, minlength=n)[:n]
+    return population * np.minimum(share, 1.0)
+
+
 def area_thresholds(
     density_per_km2: Sequence[float | None],
     urban_m: float,
@@ -86,7 +138,7 @@ def area_thresholds(
     >>> area_thresholds([1200.0, 15.0, None], urban_m=MILE_M, rural_m=10 * MILE_M).round().tolist()
     [1609.0, 16093.0, 16093.0]
     """
-    d = np.array([np.nan if v is None else v for v in density_per_km2], dtype=float)
+    d = np.asarray(density_per_km2, dtype=float)  # None becomes NaN
     return np.where(d >= urban_density, float(urban_m), float(rural_m))
 
 
@@ -103,39 +155,57 @@ def coverage(
     """Population beyond threshold_m (estimated road metres) of the nearest asset, per area.
 
     population, threshold_m and rep_xy are per area; assets_xy is (n, 2) metres. A sample is
-    reached when straight_line * circuity <= threshold. Areas whose every sample is certainly in
-    (or out of) reach, judged from the representative point's nearest asset and the area's radius,
-    skip the per-sample search. Pass a prebuilt `tree` over assets_xy and `radius_m`
-    (Samples.radius_m) to reuse them across calls.
+    reached when straight_line * circuity <= threshold. Pass a prebuilt `tree` over assets_xy and
+    `radius_m` (Samples.radius_m) to reuse them across calls.
+
+    Most samples are settled without a search, by the triangle inequality from the representative
+    point's nearest asset (distance d, area radius r): an area is wholly reached when d + r is
+    within reach and wholly beyond it when d - r is not; in the areas left, a sample is reached when
+    that same asset is within reach of it, and beyond reach when d minus its own distance from the
+    representative point is too far. Only the rest are searched. The answer is the same as searching
+    every sample.
     """
     if circuity < 1.0:
         raise ValueError("circuity must be at least 1 (roads are never shorter than the straight line)")
     population = np.nan_to_num(np.asarray(population, dtype=float))
     threshold_m = np.asarray(threshold_m, dtype=float)
     n_areas = len(population)
-    limit = threshold_m / circuity  # straight-line reach per area
-    sample_unreached = np.ones(len(samples.area), dtype=bool)
     if len(assets_xy) == 0:
-        return Coverage(population.copy(), np.full(n_areas, np.inf), sample_unreached)
+        return Coverage(population.copy(), np.full(n_areas, np.inf), np.ones(len(samples.area), dtype=bool))
     if tree is None:
         tree = cKDTree(assets_xy)
     if radius_m is None:
         radius_m = samples.radius_m(rep_xy)
-    d_rep, _ = tree.query(rep_xy, k=1, workers=-1)
+    assets_xy = np.asarray(tree.data)
+    limit = threshold_m / circuity
+    bound = reach_bound_m(threshold_m, circuity)
+    d_rep, nearest = tree.query(rep_xy, k=1, workers=-1)
+    slack = 1e-9 * (d_rep + radius_m + 1.0)  # far above the rounding error of the inequalities below
     all_in = d_rep + radius_m <= limit
-    all_out = d_rep - radius_m > limit
-    sample_unreached[all_in[samples.area]] = False
-    undecided = ~(all_in | all_out)[samples.area]
-    if undecided.any():
-        idx = np.flatnonzero(undecided)
-        sample_limit = limit[samples.area[idx]]
-        for value in np.unique(sample_limit):
-            group = idx[sample_limit == value]
-            # Nudge the bound so a sample exactly at the threshold counts as reached.
-            d, _ = tree.query(samples.xy[group], k=1, distance_upper_bound=value * (1 + 1e-12) + 1e-9, workers=-1)
-            sample_unreached[group] = d > value * (1 + 1e-12) + 1e-9
-    unreached_share = np.bincount(samples.area, weights=samples.share * sample_unreached, minlength=n_areas)
-    return Coverage(population * np.minimum(unreached_share, 1.0), d_rep * circuity, sample_unreached)
+    all_out = d_rep - radius_m - slack > bound
+    undecided = np.flatnonzero(~(all_in | all_out))
+    idx = samples.of_areas(undecided)
+    area = samples.area[idx]
+    x, y = samples.xy[idx, 0], samples.xy[idx, 1]
+    site = assets_xy[nearest[area]]
+    # The same arithmetic as the KD-tree's, so "that asset is within reach" is exact.
+    to_site = np.sqrt((x - site[:, 0]) ** 2 + (y - site[:, 1]) ** 2)
+    to_rep = np.sqrt((x - rep_xy[area, 0]) ** 2 + (y - rep_xy[area, 1]) ** 2)
+    sure_out = d_rep[area] - to_rep - slack[area] > bound[area]
+    unreached = sure_out.copy()
+    rest = np.flatnonzero(~(to_site <= bound[area]) & ~sure_out)
+    rest_bound = bound[area[rest]]
+    for value in np.unique(rest_bound):
+        group = rest[rest_bound == value]
+        # A slightly larger search bound, so a nearest asset exactly at `value` comes back with its distance.
+        d, _ = tree.query(samples.xy[idx[group]], k=1, distance_upper_bound=value * (1 + 1e-9), workers=-1)
+        unreached[group] = d > value
+    sample_unreached = samples.per_sample(all_out)
+    sample_unreached[idx] = unreached
+    # Per area: the summed shares of its unreached samples, added in sample order as a full count would.
+    share = np.where(all_out, samples.share_total(n_areas), 0.0)
+    share += np.bincount(area, weights=samples.share[idx] * unreached, minlength=n_areas)[:n_areas]
+    return Coverage(population * np.minimum(share, 1.0), d_rep * circuity, sample_unreached)
 
 
 def group_breakdown(

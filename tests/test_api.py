@@ -211,6 +211,35 @@ def test_etag_and_gzip(client):
     assert json.loads(gzip.decompress(zipped.data)) == first.get_json(force=True)
 
 
+def test_the_whole_layer_is_streamed_in_pieces_with_a_key_etag(client, db):
+    from assetmap import store
+    from assetmap.services.published import Published
+
+    whole = client.get("/api/assets")
+    assert "Accept-Encoding" in whole.headers["Vary"]
+    assert whole.headers["ETag"] != Published(whole.data).etag  # from the key: known before any byte is made
+    assert whole.data == store.public_feature_collection(db)  # the same bytes as the kept form
+    pieces = list(store.public_features(db, chunk=7))
+    count = len(json.loads(whole.data)["features"])
+    assert count > 50 and len(pieces) == 2 + -(-count // 7)  # opening, one piece a 7 features, closing
+    assert b"".join(pieces) == whole.data
+    zipped = client.get("/api/assets", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip" and gzip.decompress(zipped.data) == whole.data
+    etag = whole.headers["ETag"]
+    assert zipped.headers["ETag"] == etag
+    assert client.get("/api/assets", headers={"If-None-Match": etag}).status_code == 304
+    # A change makes a new data version, so a new ETag: the client's copy is not reused.
+    store.upsert_categories(db, [{"slug": "food", "label": "Food!"}])
+    assert client.get("/api/assets", headers={"If-None-Match": etag}).status_code == 200
+    # A bbox's features are kept whole (and their ETag is a hash of them).
+    box = client.get("/api/assets?bbox=-79.35,45.0,-79.28,45.06")
+    assert box.headers["ETag"] == Published(box.data).etag
+
+
+def test_an_empty_match_streams_an_empty_collection(client):
+    assert client.get("/api/assets?q=zzzzqqq").get_json(force=True) == {"type": "FeatureCollection", "features": []}
+
+
 def test_cache_follows_data_changes(client, db):
     before = features(client.get("/api/assets?category=early_years"))
     db["assets"].insert(

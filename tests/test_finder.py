@@ -244,6 +244,46 @@ def test_text_search_ignores_accents_and_case(client, db):
     assert search(client, "q=%22%29%28*")["results"] == []  # FTS syntax is never passed through
 
 
+def test_a_word_searched_near_a_place_again_sees_new_data(client, db):
+    # Text matches near a place are kept with the data version: a new match must still be found.
+    before = [r["name"] for r in search(client, "near=Bracebridge&q=zymurgy")["results"]]
+    db["assets"].insert(
+        {"name": "Zymurgy Food Co-op", "category": "food", "community": "Bracebridge", "latitude": 45.0386,
+         "longitude": -79.3089, "location_precision": "address", "confidential": 0, "status": "active", "version": 1}
+    )  # fmt: skip
+    after = [r["name"] for r in search(client, "near=Bracebridge&q=zymurgy")["results"]]
+    assert (before, after) == ([], ["Zymurgy Food Co-op"])
+
+
+# --- cost of a search -------------------------------------------------------------------------
+
+
+def test_a_search_runs_at_most_three_sql_statements(app, client):
+    from app.db import get_db
+
+    statements = []
+    search(client, "near=Bracebridge&category=food&q=food")  # opens this thread's connection
+    with app.test_request_context():
+        conn = get_db().conn  # the same connection the requests of this thread use
+    conn.set_trace_callback(lambda sql: statements.append(sql) if not sql.startswith("--") else None)
+    try:
+        for query in ("near=P1L+1T8&category=food&q=bank", "near=45.04,-79.31&open_at=2026-11-24T10:00", "q=library"):
+            statements.clear()
+            assert search(client, query)["results"], query
+            assert len(statements) <= 3, (query, statements)  # data version, text matches, result rows
+    finally:
+        conn.set_trace_callback(None)
+
+
+def test_renaming_a_category_changes_the_finders_words(client, db):
+    from assetmap import store
+
+    first = search(client, "near=Bracebridge&category=food&limit=1")["results"][0]
+    store.upsert_categories(db, [{"slug": "food", "label": "Food and meals"}])
+    again = search(client, "near=Bracebridge&category=food&limit=1")["results"][0]
+    assert (first["category_label"], again["category_label"]) == ("Food", "Food and meals")
+
+
 # --- filters ----------------------------------------------------------------------------------
 
 

@@ -260,9 +260,82 @@ def test_2sfca_counts_a_demand_point_on_the_site():
 def test_pairs_are_the_same_whatever_the_chunking():
     rng = np.random.default_rng(3)
     demand, supply = rng.uniform(0, 30_000, (500, 2)), rng.uniform(0, 30_000, (80, 2))
-    small = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=7)
-    big = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=10_000)
+    small = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=7, workers=3)
+    big = fca.catchment_pairs(demand, supply, 5_000, circuity=1.25, chunk=10_000, workers=1)
     key = lambda p: sorted(zip(p.demand.tolist(), p.supply.tolist(), np.round(p.distance_m, 6).tolist(), strict=True))  # noqa: E731
     assert key(small) == key(big)
     pop, cap = rng.uniform(1, 100, 500), rng.uniform(1, 5, 80)
     np.testing.assert_allclose(fca.two_step_fca(small, pop, cap), fca.two_step_fca(big, pop, cap), atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pairs_equal_a_kd_tree_sparse_distance_matrix(seed):
+    # The strip join must find exactly the pairs a KD-tree finds, with the same distances: random
+    # layouts far from the origin, demand outside the supply's extent, and a 1 km grid whose pairs
+    # fall exactly on the catchment edge (inclusive).
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    if seed % 2:
+        g = np.arange(12) * 1000.0
+        demand = np.array([(a, b) for a in g for b in g]) + 4e6
+        supply, catchment, circuity = demand[rng.integers(0, len(demand), 12)], 3_000.0, 1.0
+    else:
+        demand = rng.uniform(-40_000, 40_000, (300, 2)) + [5e5, 5e6]
+        supply = rng.uniform(-20_000, 20_000, (70, 2)) + [5e5, 5e6]
+        catchment, circuity = rng.uniform(6_000, 15_000), 1.3
+    pairs = fca.catchment_pairs(demand, supply, catchment, circuity=circuity, chunk=13)
+    reach_m = catchment / circuity * (1 + 1e-12)
+    kd = cKDTree(demand).sparse_distance_matrix(cKDTree(supply), reach_m, output_type="ndarray")
+    ours = sorted(zip(pairs.demand.tolist(), pairs.supply.tolist(), pairs.distance_m.tolist(), strict=True))
+    theirs = sorted(zip(kd["i"].tolist(), kd["j"].tolist(), (kd["v"] * circuity).tolist(), strict=True))
+    assert len(ours) > 50
+    assert ours == theirs
+    if seed % 2:
+        assert 3_000.0 in pairs.distance_m  # the edge case was exercised
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_coverage_equals_searching_every_sample(seed):
+    # The shortcuts (whole areas in or out, then samples settled by the representative point's
+    # nearest asset) must give exactly what a KD-tree search of every sample gives: grids whose
+    # distances fall exactly on the threshold, assets on sample points, shuffled samples, mixed thresholds.
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(seed)
+    n, side = int(rng.integers(1, 150)), int(rng.choice([1, 2, 4, 8]))
+    cell = float(rng.choice([100.0, 1000.0, 5000.0]))
+    centres = rng.integers(0, 25, (n, 2)) * cell
+    offsets = (np.arange(side) + 0.5) * cell / side - cell / 2
+    grid = np.array([(a, b) for a in offsets for b in offsets])
+    xy = (centres[:, None, :] + grid[None]).reshape(-1, 2)
+    area = np.repeat(np.arange(n), len(grid))
+    if seed % 4 == 0:
+        perm = rng.permutation(len(area))
+        area, xy = area[perm], xy[perm]
+    samples = reach.Samples(area, xy, np.full(len(area), 1 / len(grid)))
+    population = rng.uniform(0, 1000, n)
+    m = int(rng.integers(1, 25))
+    assets = xy[rng.integers(0, len(xy), m)] + (0.0 if seed % 2 else rng.normal(0, cell, (m, 2)))
+    circuity = float(rng.choice([1.0, 1.3]))
+    threshold = np.where(rng.random(n) < 0.5, cell * rng.choice([1, 2, 3.5]), cell * rng.choice([5, 10])) * circuity
+    cov = reach.coverage(samples, population, threshold, centres.astype(float), assets, circuity)
+    d, _ = cKDTree(assets).query(xy, k=1)
+    every = d > reach.reach_bound_m(threshold, circuity)[area]
+    assert np.array_equal(cov.sample_unreached, every)
+    assert np.array_equal(cov.unreached, reach.unreached_people(samples, every, population))
+
+
+def test_kept_demand_sums_follow_the_demand():
+    # The denominator kept on the pairs must be recomputed when the people change, and not when
+    # only the capacities do.
+    rng = np.random.default_rng(11)
+    demand, supply = rng.uniform(0, 20_000, (200, 2)), rng.uniform(0, 20_000, (30, 2))
+    pairs = fca.catchment_pairs(demand, supply, 6_000, circuity=1.1)
+    pop_a, pop_b, cap = rng.uniform(1, 100, 200), rng.uniform(1, 100, 200), rng.uniform(1, 5, 30)
+    for method in ("2sfca", "e2sfca"):
+        for pop, capacity in ((pop_a, cap), (pop_b, cap), (pop_a, cap * 2), (pop_b, cap)):
+            fresh = fca.catchment_pairs(demand, supply, 6_000, circuity=1.1)
+            expected = fca.two_step_fca(fresh, pop, capacity, method=method)
+            np.testing.assert_array_equal(fca.two_step_fca(pairs, pop, capacity, method=method), expected)
+    assert not np.allclose(fca.two_step_fca(pairs, pop_a, cap), fca.two_step_fca(pairs, pop_b, cap))

@@ -136,3 +136,15 @@ def test_loading_again_changes_nothing_and_muskoka_is_refused(trafford):
     muskoka = runner.invoke(args=["load-demo"])
     assert muskoka.exit_code == 1
     assert "this database already describes Trafford: load Muskoka into a new database" in muskoka.output
+
+
+@pytest.mark.parametrize("kind", ["remove", "both"])
+def test_closing_parks_closes_all_their_gates_in_the_what_if(trafford, kind):
+    from tests.test_whatif import assert_scenario_equals_full_recompute
+
+    _, db = trafford
+    parks = reach.assets_for(db, "parks", include_imprecise=True)
+    gated = sorted(parks.entrances, key=lambda i: -len(parks.entrances[i]))[:3]  # the parks with most gates
+    assert min(len(parks.entrances[i]) for i in gated) > 1
+    add = [(-2.33, 53.43)] if kind == "both" else []  # Timperley way
+    assert_scenario_equals_full_recompute(db, "parks", add, gated)

@@ -3,7 +3,9 @@ Bad parameters get a 400 with a message."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from collections.abc import Callable, Iterator
+
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from app.auth import actor, editor_required
 from app.context import geocoder, place
@@ -12,12 +14,28 @@ from app.params import analysis_args, asset_filters, travel_analysis_args, trave
 from assetmap import fields, store, validation, values
 from assetmap.errors import Conflict, InvalidParameter, NotFound
 from assetmap.formats import exports, geojson
+from assetmap.services import areadata, scenario, travel, travel_whatif
 from assetmap.services import reach as reach_service
-from assetmap.services import scenario, travel, travel_whatif
-from assetmap.services.published import MemoryCache, Published
+from assetmap.services.published import MemoryCache, Published, gzip_stream, key_etag
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 _published = MemoryCache(64)
+
+
+def send_streamed(
+    key: tuple, chunks: Callable[[], Iterator[bytes]], mimetype: str = "application/geo+json"
+) -> Response:
+    """A body made chunk by chunk while it is sent (memory stays flat), gzip when asked for, with an
+    ETag from its key (database, data version, parameters): a client that has it gets 304 at once."""
+    etag = key_etag(key)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return Response(status=304, headers=headers)
+    body = chunks()
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        body = gzip_stream(body)
+    return Response(stream_with_context(body), mimetype=mimetype, headers=headers)
 
 
 def send_published(entry: Published, mimetype: str = "application/geo+json") -> Response:
@@ -49,10 +67,15 @@ def categories():
 
 @bp.get("/assets")
 def assets():
-    """Active assets as a GeoJSON FeatureCollection, filtered by bbox, category, q and mapped."""
+    """Active assets as a GeoJSON FeatureCollection, filtered by bbox, category, q and mapped.
+
+    Without a bbox (the whole layer: 27 MB at 100k assets) it is streamed as it is read, never held;
+    a bbox's few features are kept per data version."""
     db = get_db()
     filters = asset_filters(db, request.args)
     key = ("assets", current_app.config["DATABASE"], store.data_version(db), repr(sorted(filters.items())))
+    if filters.get("bbox") is None:
+        return send_streamed(key, lambda: store.public_features(db, **filters))
     return send_published(_published.get_or_build(key, lambda: store.public_feature_collection(db, **filters)))
 
 
@@ -88,7 +111,7 @@ def asset(asset_id: int):
 def areas():
     """Areas as GeoJSON with population, density and indicator columns; level= filters; format=csv."""
     db = get_db()
-    level = values.parse_choice(request.args.get("level"), "level", store.area_levels(db))
+    level = values.parse_choice(request.args.get("level"), "level", areadata.area_levels(db))
     if values.parse_choice(request.args.get("format"), "format", ["geojson", "csv"], default="geojson") == "csv":
         body = exports.areas_csv(store.list_areas(db, level), store.indicator_keys(db))
         return _download(body, "text/csv", f"areas{'-' + level if level else ''}.csv")

@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import format_date, gettext
 
 from app.auth import rate_limited
@@ -26,6 +26,7 @@ from app.views.finder_words import (
     category_labels,
     decorate,
     origin_note,
+    request_words,
 )
 from app.views.uptake import record_demand
 from assetmap import store, values
@@ -76,23 +77,35 @@ def _region() -> str:
     return place().holidays
 
 
-def parse_search_args(args, db) -> tuple[finder.Origin | None, finder.Filters, int]:
+def finder_index():
+    """The finder's index of the current data (with its categories), once per request."""
+    if "finder_index" not in g:
+        g.finder_index = finder.index_for(get_db())
+    return g.finder_index
+
+
+def parse_search_args(args) -> tuple[finder.Origin | None, finder.Filters, int]:
     """The finder's query parameters (shared by /finder and /api/search); raises InvalidParameter."""
-    cats = parse_categories(args.getlist("category"), store.category_slugs(db))
-    open_at, open_now = values.parse_open_at(args.getlist("open_at"), _zone())
+    given = args.to_dict(flat=False)  # plain lists: a MultiDict raises (and catches) for each absent key
+
+    def first(key: str) -> str | None:
+        return given[key][0] if key in given else None
+
+    cats = parse_categories(given.get("category", []), [c["slug"] for c in finder_index().categories])
+    open_at, open_now = values.parse_open_at(given.get("open_at", []), _zone())
     filters = finder.Filters(
         categories=tuple(cats) if cats else None,
-        q=parse_query(args.get("q")),
-        languages=values.parse_languages(args.getlist("language")),
-        wheelchair=parse_choice(args.get("wheelchair"), "wheelchair", ["0", "1"]) == "1",
-        cost=parse_choice(args.get("cost"), "cost", list(COST_CHOICES)),
-        age=parse_choice(args.get("age"), "age", list(supports.AGE_GROUPS)),
+        q=parse_query(first("q")),
+        languages=values.parse_languages(given.get("language", [])),
+        wheelchair=parse_choice(first("wheelchair"), "wheelchair", ["0", "1"]) == "1",
+        cost=parse_choice(first("cost"), "cost", list(COST_CHOICES)),
+        age=parse_choice(first("age"), "age", list(supports.AGE_GROUPS)),
         open_at=open_at,
         open_now=open_now,
     )
     # Offline only: what a resident types never leaves the server.
-    origin = finder.parse_near(args.get("near"), offline_geocoder(), place())
-    return origin, filters, values.parse_limit(args.get("limit"))
+    origin = finder.parse_near(first("near"), offline_geocoder(), place())
+    return origin, filters, values.parse_limit(first("limit"))
 
 
 @bp.app_template_filter("tel_href")
@@ -114,9 +127,10 @@ def _iso(moment: datetime | None) -> str | None:
 def search_api():
     """Supports near a place, ordered (see app/finder.py), with distances and words in `lang`."""
     db = get_db()
-    origin, filters, limit = parse_search_args(request.args, db)
-    found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region())
-    labels = category_labels(db)
+    origin, filters, limit = parse_search_args(request.args)
+    index = finder_index()
+    found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region(), index=index)
+    labels, words = category_labels(index.categories), request_words()
     near = None
     if origin is not None:
         near = {
@@ -135,7 +149,7 @@ def search_api():
         evaluated_at=_iso(found.evaluated_at),
         count=len(found.results),
         more=found.more,
-        results=[api_result(decorate(r, labels, origin)) for r in found.results],
+        results=[api_result(decorate(r, labels, origin, words)) for r in found.results],
     )
 
 
@@ -144,7 +158,10 @@ PAGE_ONLY = ("details", "unknown_list", "subcategory_lang", "mailing_address")  
 
 def api_result(result: dict) -> dict:
     """A decorated result as the API gives it (the words, without the page's layout helpers)."""
-    return {k: v for k, v in result.items() if k not in PAGE_ONLY}
+    out = dict(result)
+    for key in PAGE_ONLY:
+        out.pop(key, None)
+    return out
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -159,7 +176,7 @@ def _searched(args) -> bool:
 def finder_page():
     """The finder: form, results by distance (server-rendered), small map, selection for a handout."""
     db = get_db()
-    labels = category_labels(db)
+    labels = category_labels(finder_index().categories)
     categories = store.list_categories(db)
     error = None
     origin = filters = found = None
@@ -169,13 +186,16 @@ def finder_page():
     except InvalidParameter:
         selected = []
     try:
-        origin, filters, limit = parse_search_args(request.args, db)
+        origin, filters, limit = parse_search_args(request.args)
         if _searched(request.args):
-            found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region())
+            found = finder.search(
+                db, origin, filters, limit=limit, zone=_zone(), region=_region(), index=finder_index()
+            )
             record_demand(db, origin, filters, found, _zone())
     except InvalidParameter as exc:
         error = error_text(exc)
-    results = [decorate(r, labels, origin) for r in found.results] if found else []
+    words = request_words()
+    results = [decorate(r, labels, origin, words) for r in found.results] if found else []
     now = datetime.now(ZoneInfo(_zone()))
     chosen = finder.assets_by_ids(db, selected, evaluated_at=now, zone=_zone(), region=_region())
     args = request.args
@@ -235,7 +255,7 @@ def _handout_context():
     if not ids:
         raise InvalidParameter(gettext("Choose at least one support for the handout."))
     now = datetime.now(ZoneInfo(_zone()))
-    labels = category_labels(db)
+    labels = category_labels(finder_index().categories)
     chosen = [
         decorate(r, labels, None)
         for r in finder.assets_by_ids(db, ids, evaluated_at=now, zone=_zone(), region=_region())

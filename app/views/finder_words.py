@@ -12,7 +12,6 @@ from babel.lists import format_list
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
 
 from app.i18n import current_language
-from assetmap import store
 from assetmap.services import finder
 from assetmap.vocab import subcategories
 from needs_assessment.precision import PRECISE
@@ -60,28 +59,73 @@ OPEN_LABELS = {
 
 # --- words ------------------------------------------------------------------------------------
 
+# Words already looked up, per locale: a result card has a dozen of them, and each Babel lookup
+# (gettext, a lazy label, a list or number format) costs tens of microseconds. Keys are the
+# message (or a label's table and code); values are what gettext / str() / Babel gave.
+_WORDS: dict[str, dict] = {}
 
-def distance_text(metres: float) -> str:
+
+def request_words() -> dict:
+    """The words of the request's locale (look it up once, pass it to decorate for every result)."""
+    locale = str(get_locale() or "en")
+    words = _WORDS.get(locale)
+    if words is None:
+        words = _WORDS.setdefault(locale, {"language": current_language()})
+    return words
+
+
+_words = request_words
+
+
+def _text(words: dict, message: str, **variables) -> str:
+    """gettext(message, **variables), the translation looked up once per locale."""
+    template = words.get(message)
+    if template is None:
+        template = words[message] = gettext(message)  # no variables: the translated template as it is
+    return template % variables if variables else template
+
+
+def _label(words: dict, table: str, labels: dict, code: str) -> str:
+    """str() of a lazy label, once per locale."""
+    key = (table, code)
+    text = words.get(key)
+    if text is None:
+        text = words[key] = str(labels[code])
+    return text
+
+
+def distance_text(metres: float, words: dict | None = None) -> str:
     """'about 3 km, straight line': rounded so it claims no more than it knows."""
     if metres < 950:
-        value = format_decimal(max(100, round(metres / 100) * 100))
-        return gettext("about %(distance)s m, straight line", distance=value)
-    km = metres / 1000
-    value = round(km * 2) / 2 if km < 10 else round(km)
-    return gettext("about %(distance)s km, straight line", distance=format_decimal(value, format="#,##0.#"))
+        value, unit = max(100, round(metres / 100) * 100), "m"
+    else:
+        km = metres / 1000
+        value, unit = (round(km * 2) / 2 if km < 10 else round(km)), "km"
+    words = _words() if words is None else words
+    key = ("distance", unit, value)
+    text = words.get(key)
+    if text is None:
+        if unit == "m":
+            text = gettext("about %(distance)s m, straight line", distance=format_decimal(value))
+        else:
+            text = gettext("about %(distance)s km, straight line", distance=format_decimal(value, format="#,##0.#"))
+        if len(words) < 10_000:  # distances are rounded: a few hundred at most
+            words[key] = text
+    return text
 
 
-def place_text(result: dict) -> str:
+def place_text(result: dict, words: dict | None = None) -> str:
     """Where a result is, in words, without a false distance."""
+    words = _words() if words is None else words
     if result["location"] == "confidential":
-        return gettext("location confidential: contact them by phone")
+        return _text(words, "location confidential: contact them by phone")
     if result["location"] == "distance" and result.get("distance_m") is not None:
-        return distance_text(result["distance_m"])
+        return distance_text(result["distance_m"], words)
     if result["location"] == "community" and result.get("place"):
-        return gettext("in %(community)s", community=result["place"])
+        return _text(words, "in %(community)s", community=result["place"])
     if result.get("place"):
-        return gettext("location not known (%(area)s)", area=result["place"])
-    return gettext("location not known")
+        return _text(words, "location not known (%(area)s)", area=result["place"])
+    return _text(words, "location not known")
 
 
 def origin_note(origin: finder.Origin | None) -> str | None:
@@ -105,26 +149,27 @@ def origin_note(origin: finder.Origin | None) -> str | None:
     return gettext("Distances are measured from %(place)s.", place=origin.label)
 
 
-def category_labels(db) -> dict[str, str]:
-    """Category slug -> label in the request's language."""
+def category_labels(rows: list[dict]) -> dict[str, str]:
+    """Category slug -> label in the request's language, from rows of slug, label, label_fr (the
+    finder index keeps them: not store.list_categories(), whose counts cost a scan at 100k assets)."""
     french = current_language() == "fr"
-    # Not store.list_categories(): its per-category asset counts cost a scan at 100k assets.
-    rows = store.category_labels(db)
     return {c["slug"]: (c["label_fr"] if french and c["label_fr"] else c["label"]) for c in rows}
 
 
-def subcategory_label(text: str | None) -> tuple[str | None, str | None]:
+def subcategory_label(text: str | None, language: str | None = None) -> tuple[str | None, str | None]:
     """(words, language tag when they stay in the source's English on a French page)."""
-    if not text or current_language() != "fr":
+    if not text or (language or current_language()) != "fr":
         return text, None
     french = subcategories.french(text)
     return (french, None) if french else (text, "en")
 
 
-def _list_words(codes: str | None, labels: dict) -> str | None:
+def _list_words(codes: str | None, labels: dict, table: str = "", words: dict | None = None) -> str | None:
     if not codes:
         return None
-    return ", ".join(str(labels.get(c, c)) for c in codes.split(","))
+    if words is None:
+        return ", ".join(str(labels.get(c, c)) for c in codes.split(","))
+    return ", ".join(_label(words, table, labels, c) if c in labels else c for c in codes.split(","))
 
 
 # A card's details in the order shown, as the one line names those a support does not state.
@@ -159,44 +204,56 @@ def details(result: dict) -> dict[str, str | None]:
     return {k: (v or None) for k, v in out.items()}
 
 
-def unknown_list(known: dict[str, str | None]) -> str | None:
+def unknown_list(known: dict[str, str | None], words: dict | None = None) -> str | None:
     """The details not known, as one list in words: 'phone, hours and cost'."""
-    missing = [str(UNKNOWN_WORDS[k]) for k, v in known.items() if v is None]
+    missing = tuple(k for k, v in known.items() if v is None)
     if not missing:
         return None
-    return format_list([m[:1].lower() + m[1:] for m in missing], locale=str(get_locale() or "en"))
+    words = _words() if words is None else words
+    key = ("unknown_list", missing)
+    text = words.get(key)
+    if text is None:  # at most 2^9 combinations per locale
+        names = [_label(words, "unknown", UNKNOWN_WORDS, k) for k in missing]
+        text = words[key] = format_list([m[:1].lower() + m[1:] for m in names], locale=str(get_locale() or "en"))
+    return text
 
 
-def unknown_text(known: dict[str, str | None]) -> str | None:
+def unknown_text(known: dict[str, str | None], words: dict | None = None) -> str | None:
     """One line for everything not known: 'Phone, hours and cost not known — check before you go.'"""
-    listed = unknown_list(known)
+    words = _words() if words is None else words
+    listed = unknown_list(known, words)
     if listed is None:
         return None
-    sentence = gettext("%(details)s not known — check before you go.", details=listed)
+    sentence = _text(words, "%(details)s not known — check before you go.", details=listed)
     return sentence[:1].upper() + sentence[1:]
 
 
-def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None) -> dict:
-    """Add the words people read (in the request's language) to a plain result."""
+def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None, words: dict | None = None) -> dict:
+    """Add the words people read (in the request's language) to a plain result; `words`:
+    request_words(), when the caller decorates many."""
+    words = _words() if words is None else words
     out = dict(result)
     out["category_label"] = labels.get(result["category"], result["category"])
-    out["subcategory_label"], out["subcategory_lang"] = subcategory_label(result.get("subcategory"))
-    out["place_text"] = place_text(result)
-    out["open_text"] = str(OPEN_LABELS[result["open_state"]])
-    out["languages_text"] = _list_words(result.get("language_codes"), LANGUAGE_LABELS) or result.get("languages")
-    out["wheelchair_text"] = str(WHEELCHAIR_LABELS[result["wheelchair"]]) if result.get("wheelchair") else None
-    out["cost_text"] = str(COST_LABELS[result["cost_level"]]) if result.get("cost_level") else None
-    out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS)
+    out["subcategory_label"], out["subcategory_lang"] = subcategory_label(result.get("subcategory"), words["language"])
+    out["place_text"] = place_text(result, words)
+    out["open_text"] = _label(words, "open", OPEN_LABELS, result["open_state"])
+    out["languages_text"] = _list_words(result.get("language_codes"), LANGUAGE_LABELS, "language", words) or result.get(
+        "languages"
+    )
+    wheelchair, cost = result.get("wheelchair"), result.get("cost_level")
+    out["wheelchair_text"] = _label(words, "wheelchair", WHEELCHAIR_LABELS, wheelchair) if wheelchair else None
+    out["cost_text"] = _label(words, "cost", COST_LABELS, cost) if cost else None
+    out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS, "age", words)
     out["directions_url"] = directions_url(result, origin)
     out["old_text"] = (
-        gettext("Last seen %(year)s — check before you go.", year=result["old_year"])
+        _text(words, "Last seen %(year)s — check before you go.", year=result["old_year"])
         if result.get("old_year")
         else None
     )
     out["mailing_address"] = result.get("address_kind") == "mailing"
     out["details"] = details(out)
-    out["unknown_text"] = unknown_text(out["details"])
-    out["unknown_list"] = unknown_list(out["details"])
+    out["unknown_list"] = unknown_list(out["details"], words)
+    out["unknown_text"] = unknown_text(out["details"], words)
     return out
 
 

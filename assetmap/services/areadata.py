@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from threading import Lock
 
 import numpy as np
+from scipy.spatial import cKDTree
 from sqlite_utils import Database
 
 from assetmap import store
@@ -44,6 +46,7 @@ class LRU:
 
 
 _areas_cache = LRU(8)
+_levels_cache = LRU(16)
 
 
 @dataclass
@@ -68,10 +71,30 @@ class AreaData:
     def index(self) -> dict[str, int]:
         return {a: i for i, a in enumerate(self.ids)}
 
+    @cached_property
+    def rep_tree(self) -> cKDTree:
+        """KD-tree of the representative points (built once, kept with the cached areas)."""
+        return cKDTree(self.rep_xy)
+
+
+def level_counts(db: Database) -> dict[str, int]:
+    """Number of areas per level, kept per data version (counting scans every area: ~10 ms at 60k)."""
+    key = (store.db_key(db), store.data_version(db))
+    counts = _levels_cache.get(key)
+    if counts is None:
+        counts = _levels_cache.put(key, store.level_counts(db))
+    return dict(counts)
+
+
+def area_levels(db: Database) -> list[str]:
+    """The area levels present, sorted."""
+    return sorted(level_counts(db))
+
 
 def default_level(db: Database) -> str:
     """The finest area level present (the most areas): DA for the Muskoka data."""
-    level = store.default_level(db)
+    counts = level_counts(db)
+    level = max(sorted(counts), key=counts.get) if counts else None
     if level is None:
         raise InvalidParameter("no areas loaded: import areas (or run load-demo) first")
     return level

@@ -16,7 +16,8 @@ Without a place, everything matching is listed by name (or by text relevance whe
 
 The search runs over an in-memory index of the public assets (services.finder_index: filter
 masks and a KD-tree, rebuilt when the data changes), with FTS5 (`assets_fts`) for text: at most
-three SQL statements a search (the data version, the text matches, the result rows), and work
+three SQL statements a search (the data version, the text matches, the result rows; a word
+searched near a place again at the same data version reuses its matches), and work
 bounded by the number of assets whatever is asked.
 """
 
@@ -169,9 +170,10 @@ def _origin(raw: str, found) -> Origin:
 
 
 def index_for(db: Database) -> FinderIndex:
-    """The finder index of this database's current data (built on first use per data version)."""
+    """The finder index of this database's current data, with its categories (built on first use
+    per data version: one statement to check the version, none more)."""
     key = (store.db_key(db), store.data_version(db))
-    return cached_index(key, lambda: FinderIndex.build(store.finder_index_rows(db)))
+    return cached_index(key, lambda: FinderIndex.build(store.finder_index_rows(db), store.category_rows(db)))
 
 
 def _open_filter(filters: Filters, index: FinderIndex, zone: str, region: str) -> Callable[[int], bool] | None:
@@ -187,6 +189,21 @@ def _open_filter(filters: Filters, index: FinderIndex, zone: str, region: str) -
     return is_open
 
 
+def _text_positions(db: Database, index: FinderIndex, q: str) -> np.ndarray | None:
+    """Index positions of the assets matching q (store.text_match_ids), kept with the index of this
+    data version (people search the same few words: food, clinic, ...; at most 256 kept)."""
+    if q in index.text_cache:
+        return index.text_cache[q]
+    ids = store.text_match_ids(db, q)
+    positions = None if ids is None else index.positions_of(ids)
+    if positions is not None:
+        positions.flags.writeable = False
+    if len(index.text_cache) >= 256:
+        index.text_cache.clear()
+    index.text_cache[q] = positions
+    return positions
+
+
 def search(
     db: Database,
     origin: Origin | None,
@@ -196,15 +213,22 @@ def search(
     zone: str = "America/Toronto",
     region: str = "CA-ON",
     now: datetime | None = None,
+    index: FinderIndex | None = None,
 ) -> SearchResult:
-    """Supports matching filters, nearest first (see the module docstring for the exact order)."""
+    """Supports matching filters, nearest first (see the module docstring for the exact order).
+    `index`: index_for(db) when the caller already has it (it costs a statement)."""
     evaluated_at = filters.open_at or (now or datetime.now(ZoneInfo(zone)))
     result = SearchResult([], False, origin, filters, evaluated_at)
-    index = index_for(db)
-    ranked_text = None
-    if filters.q:
+    index = index if index is not None else index_for(db)
+    ranked_text = text_ids = text_positions = None
+    if filters.q and origin is None:  # by relevance
         ranked_text = store.text_matches(db, filters.q)
         if ranked_text is None:
+            return result
+        text_ids = [i for i, _ in ranked_text]
+    elif filters.q:  # near a place results go by distance: the text's rank is not needed
+        text_positions = _text_positions(db, index, filters.q)
+        if text_positions is None:
             return result
     keep = index.mask(
         categories=filters.categories,
@@ -213,7 +237,8 @@ def search(
         cost=filters.cost,
         age=filters.age,
         needs_hours=filters.open_at is not None,
-        text_ids=[i for i, _ in ranked_text] if ranked_text is not None else None,
+        text_ids=text_ids,
+        text_positions=text_positions,
     )
     accept = _open_filter(filters, index, zone, region)
     rank_m: dict[int, float] = {}

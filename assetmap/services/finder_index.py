@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from pyproj import Geod
@@ -71,10 +72,14 @@ class FinderIndex:
     name_order: np.ndarray  # every position by (NOCASE name, id)
     others_order: np.ndarray  # positions without a public point by (confidential, NOCASE name, id)
     position: dict[int, int] = field(default_factory=dict)
+    has_point: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per position
+    categories: list[dict] = field(default_factory=list)  # store.category_rows(): the finder's words
+    text_cache: dict = field(default_factory=dict)  # q -> positions matching it, kept with this data version
 
     @classmethod
-    def build(cls, rows: Sequence[tuple]) -> FinderIndex:
-        """From store.search.finder_index_rows() tuples (see its INDEX_COLUMNS)."""
+    def build(cls, rows: Sequence[tuple], categories: Sequence[dict] = ()) -> FinderIndex:
+        """From store.search.finder_index_rows() tuples (see its INDEX_COLUMNS) and, for the words,
+        store.category_rows() of the same data version."""
         n = len(rows)
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         names = [r[1] or "" for r in rows]
@@ -115,7 +120,23 @@ class FinderIndex:
             name_order=name_order,
             others_order=np.array(others, dtype=np.intp),
             position={int(i): p for p, i in enumerate(ids)},
+            has_point=has_point,
+            categories=list(categories),
         )
+
+    @cached_property
+    def _by_id(self) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(self.ids, kind="stable")
+        return self.ids[order], order
+
+    def positions_of(self, ids: Sequence[int]) -> np.ndarray:
+        """Positions of the given asset ids (ids not in the index left out), without a Python loop."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        sorted_ids, order = self._by_id
+        at = np.searchsorted(sorted_ids, wanted)
+        found = at < len(sorted_ids)
+        found[found] = sorted_ids[at[found]] == wanted[found]
+        return order[at[found]]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -137,8 +158,10 @@ class FinderIndex:
         age: str | None = None,
         needs_hours: bool = False,
         text_ids: Sequence[int] | None = None,
+        text_positions: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Positions passing every filter (None / empty means no restriction)."""
+        """Positions passing every filter (None / empty means no restriction); text matches given
+        as asset ids or as positions (positions_of(ids))."""
         keep = np.ones(len(self), dtype=bool)
         if categories:
             keep &= self._any(self.by_category, categories)
@@ -153,8 +176,10 @@ class FinderIndex:
         if needs_hours:
             keep &= self.has_hours  # unknown hours are never "open"
         if text_ids is not None:
+            text_positions = self.positions_of(text_ids)
+        if text_positions is not None:
             text = np.zeros(len(self), dtype=bool)
-            text[[self.position[i] for i in text_ids if i in self.position]] = True
+            text[text_positions] = True
             keep &= text
         return keep
 
@@ -164,44 +189,51 @@ class FinderIndex:
         """(positions of the `limit` nearest public points passing keep and accept, nearest first;
         their geodesic distances in metres; whether more would follow)."""
         accept = accept or (lambda _p: True)
-        located = self.located
-        chosen = located[keep[located]]
-        if len(chosen) == 0:
-            return [], {}, False
-        origin = unit_xyz(lat, lon)
-        if len(chosen) <= DIRECT_BELOW or self.tree is None:
-            candidates = chosen
+        matching = int(np.count_nonzero(keep))  # located or not: a bound, without gathering
+        if matching <= DIRECT_BELOW or self.tree is None:
+            candidates = np.flatnonzero(keep)
+            candidates = candidates[self.has_point[candidates]]
+            if len(candidates) == 0:
+                return [], {}, False
         else:
-            candidates = self._ball(origin, keep, limit, accept)
+            candidates = self._ball(unit_xyz(lat, lon), keep, limit, accept, matching / len(keep))
         dist = self._geodesic(lat, lon, candidates)
-        order = sorted(range(len(candidates)), key=lambda k: (dist[k], self.ids[candidates[k]]))
+        order = np.lexsort((self.ids[candidates], dist))  # by distance, then id
         found: list[int] = []
+        metres: dict[int, float] = {}
         more = False
-        for k in order:
+        for k in order.tolist():
             p = int(candidates[k])
             if accept(p):
                 if len(found) == limit:
                     more = True
                     break
                 found.append(p)
-        wanted = set(found)
-        return found, {int(p): float(dist[k]) for k, p in enumerate(candidates) if int(p) in wanted}, more
+                metres[p] = float(dist[k])
+        return found, metres, more
 
-    def _ball(self, origin: np.ndarray, keep: np.ndarray, limit: int, accept) -> np.ndarray:
-        """Matching positions within the chord radius of the (limit+1)-th accepted match, plus slack."""
+    def _ball(self, origin: np.ndarray, keep: np.ndarray, limit: int, accept, share: float = 1.0) -> np.ndarray:
+        """Matching positions within the chord radius of the (limit+1)-th accepted match, plus slack.
+        `share`: about how many of the points match; the first query asks for enough neighbours."""
         located = self.located
         n = len(located)
-        k = min(n, max(limit + 1, 32))
+        k = min(n, max(limit + 1, 32, int(1.5 * (limit + 1) / max(share, 1e-9))))
         while True:
             chord, pos = self.tree.query(origin, k)
-            chord, pos = np.atleast_1d(chord), np.atleast_1d(pos)
-            ok = [(c, located[q]) for c, q in zip(chord, pos, strict=True) if keep[located[q]]]
-            accepted = [c for c, p in ok if accept(int(p))]
+            chord, positions = np.atleast_1d(chord), located[np.atleast_1d(pos)]
+            matching = keep[positions]
+            chord, positions = chord[matching], positions[matching]
+            accepted = []  # chords of the first limit + 1 accepted, nearest first
+            for c, p in zip(chord.tolist(), positions.tolist(), strict=True):
+                if accept(p):
+                    accepted.append(c)
+                    if len(accepted) > limit:
+                        break
             if len(accepted) > limit or k >= n:
                 break
             k = min(n, k * 4)
         if len(accepted) <= limit:
-            return np.array([p for _, p in ok], dtype=np.intp)
+            return positions.astype(np.intp)
         radius = accepted[limit] * ELLIPSOID_SLACK
         ball = np.asarray(self.tree.query_ball_point(origin, radius), dtype=np.intp)
         positions = located[ball]

@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from assetmap import store
 from assetmap.services.areadata import default_level, load_area_data
-from assetmap.services.reach import _coverage, _thresholds, assets_for, category_row
+from assetmap.services.reach import assets_for, category_row, coverage_for
 from needs_assessment import reach
 from needs_assessment.precision import TO_FIX
 
@@ -45,11 +45,11 @@ def category_impacts(
     db: Database, category: str, points: dict[int, tuple[float, float]], *, circuity: float, level: str
 ) -> dict[int, float]:
     """asset id -> people beyond reach of `category` today who are within reach of its rough (lon, lat)."""
-    cat = category_row(db, category)
+    category_row(db, category)
     data = load_area_data(db, level)
     used = assets_for(db, category, include_imprecise=False)
-    thresholds, _ = _thresholds(cat, data, None)
-    cov = _coverage(data, used.lonlat, thresholds, circuity)
+    # The coverage reach_report shows (kept per data version): measured to entrances where known.
+    cov, thresholds = coverage_for(db, data, category, used, None, circuity, False)
     limit = (thresholds / circuity)[data.samples.area]  # straight-line reach at each sample
     weight = np.nan_to_num(data.population)[data.samples.area] * data.samples.share
     out_of_reach = cov.sample_unreached

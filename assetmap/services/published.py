@@ -9,8 +9,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from threading import Lock
 
@@ -28,6 +29,22 @@ class Published:
         if self._gzip is None:
             self._gzip = gzip.compress(self.body, compresslevel=5)
         return self._gzip
+
+
+def key_etag(key: tuple) -> str:
+    """An ETag for a body that is never held whole (streamed): made from its key, which names the
+    database, its data version (never repeated) and the parameters, so equal keys mean equal bodies."""
+    return '"' + hashlib.sha1(repr(key).encode()).hexdigest()[:20] + '"'
+
+
+def gzip_stream(chunks: Iterable[bytes], level: int = 5) -> Iterator[bytes]:
+    """The gzip form of a body given in chunks, compressed as they come (one gzip member)."""
+    z = zlib.compressobj(level, zlib.DEFLATED, 31)  # wbits 31: a gzip header and trailer
+    for chunk in chunks:
+        out = z.compress(chunk)
+        if out:
+            yield out
+    yield z.flush()
 
 
 class MemoryCache:

@@ -7,7 +7,6 @@ shapes the results. Results are cached per (database, data version, parameters).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -16,6 +15,7 @@ from sqlite_utils import Database
 from assetmap import store
 from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import LRU, AreaData, default_level, load_area_data
+from assetmap.services.asset_sets import AssetSet, assets_for
 from needs_assessment import access as fca
 from needs_assessment import reach, rounding
 from needs_assessment.precision import PRECISE, PRECISION_WORDS
@@ -23,74 +23,12 @@ from needs_assessment.precision import PRECISE, PRECISION_WORDS
 DISTANCE_METHOD = "estimated: straight line x circuity, not routed"
 _results_cache = LRU(256)
 _pairs_cache = LRU(32)
+_coverage_cache = LRU(12)  # each holds a flag per sample point (a few MB at 60k areas)
 
 
 def category_row(db: Database, slug: str | None) -> dict:
     """The category record, or InvalidParameter naming the known ones."""
     return store.get_category(db, slug)
-
-
-@dataclass
-class AssetSet:
-    """The assets of a category a measure uses (public points only), and counts of those left out."""
-
-    ids: list[int]
-    names: list[str]
-    lonlat: np.ndarray
-    capacity: np.ndarray
-    excluded_by_precision: dict[str, int]
-    precision: list[str]
-    left_out_lonlat: np.ndarray  # public points not used (approximate when only precise ones count)
-    entrances: dict[int, list[tuple[float, float]]] = field(default_factory=dict)  # asset id -> access points
-
-    def reach_lonlat(self, keep: np.ndarray | None = None) -> np.ndarray:
-        """The points distances are measured to: each (kept) asset's access points when it has any (a
-        park's gates), else its own point."""
-        if not self.entrances:
-            return self.lonlat if keep is None else self.lonlat[keep]
-        points = []
-        for k, (asset_id, lonlat) in enumerate(zip(self.ids, self.lonlat, strict=True)):
-            if keep is None or keep[k]:
-                points += self.entrances.get(asset_id) or [tuple(lonlat)]
-        return np.array(points, dtype=float).reshape(-1, 2)
-
-    def public(self) -> list[dict]:
-        """The used assets, for maps (all have public points: confidential sites are never used)."""
-        return [
-            {"id": i, "name": n, "lon": round(float(ll[0]), 5), "lat": round(float(ll[1]), 5), "location_precision": p}
-            for i, n, ll, p in zip(self.ids, self.names, self.lonlat, self.precision, strict=True)
-        ]
-
-
-def assets_for(db: Database, category: str, include_imprecise: bool) -> AssetSet:
-    """Active assets of a category usable for distance measures, and counts of those left out.
-
-    Read through the public view: a confidential site has no point there, so it never changes a
-    figure the public can see; it is counted under 'confidential'.
-    """
-    keep, left_out, excluded = [], [], {}
-    for r in store.public_rows(db, categories=[category]):
-        precision = "confidential" if r["confidential"] else r["location_precision"]
-        usable = r["latitude"] is not None and precision != "none" and (include_imprecise or precision in PRECISE)
-        if usable:
-            keep.append(r)
-        else:
-            excluded[precision] = excluded.get(precision, 0) + 1
-            if r["latitude"] is not None:
-                left_out.append((r["longitude"], r["latitude"]))
-    keep.sort(key=lambda r: r["id"])
-    lonlat = np.array([[r["longitude"], r["latitude"]] for r in keep], dtype=float).reshape(-1, 2)
-    capacity = np.array([r["capacity"] if r["capacity"] and r["capacity"] > 0 else 1.0 for r in keep], dtype=float)
-    return AssetSet(
-        [r["id"] for r in keep],
-        [r["name"] for r in keep],
-        lonlat,
-        capacity,
-        excluded,
-        [r["location_precision"] for r in keep],
-        np.array(left_out, dtype=float).reshape(-1, 2),
-        store.access_points(db, [r["id"] for r in keep]),
-    )
 
 
 def _excluded_reason(excluded: dict[str, int], include_imprecise: bool) -> str:
@@ -115,7 +53,7 @@ def _thresholds(cat: dict, data: AreaData, threshold_m: float | None) -> tuple[n
         }
     urban = cat.get("threshold_urban_m") or 5000.0
     rural = cat.get("threshold_rural_m") or 20000.0
-    per_area = reach.area_thresholds(data.density.tolist(), urban, rural)
+    per_area = reach.area_thresholds(data.density, urban, rural)
     return per_area, {
         "urban_m": urban,
         "rural_m": rural,
@@ -124,18 +62,21 @@ def _thresholds(cat: dict, data: AreaData, threshold_m: float | None) -> tuple[n
     }
 
 
-def _coverage(data: AreaData, lonlat: np.ndarray, thresholds: np.ndarray, circuity: float) -> reach.Coverage:
-    xy = data.proj.xy(lonlat) if len(lonlat) else np.zeros((0, 2))
-    return reach.coverage(
-        data.samples,
-        data.population,
-        thresholds,
-        data.rep_xy,
-        xy,
-        circuity=circuity,
-        tree=cKDTree(xy) if len(xy) else None,
-        radius_m=data.radius_m,
-    )
+def coverage_for(
+    db: Database, data: AreaData, category: str, assets: AssetSet, threshold_m: float | None, circuity: float,
+    include_imprecise: bool,
+) -> tuple[reach.Coverage, np.ndarray]:  # fmt: skip
+    """The category's coverage (kept per data version and parameters, for what-ifs) and its thresholds."""
+    thresholds, _ = _thresholds(category_row(db, category), data, threshold_m)
+    key = (store.db_key(db), store.data_version(db), category, threshold_m, circuity, include_imprecise, data.level)
+    cov = _coverage_cache.get(key)
+    if cov is None:
+        cov = reach.coverage(
+            data.samples, data.population, thresholds, data.rep_xy, assets.reach_xy(data.proj), circuity,
+            tree=assets.reach_tree(data.proj), radius_m=data.radius_m,
+        )  # fmt: skip
+        _coverage_cache.put(key, cov)
+    return cov, thresholds
 
 
 def _round(value: float, digits: int = 1) -> float:
@@ -161,7 +102,7 @@ def reach_report(
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
     thresholds, threshold_info = _thresholds(cat, data, threshold_m)
-    cov = _coverage(data, assets.reach_lonlat(), thresholds, circuity)
+    cov, _ = coverage_for(db, data, category, assets, threshold_m, circuity, include_imprecise)
     measurable = len(assets.ids) > 0
     nearest_left_out = _nearest_m(data, assets.left_out_lonlat) * circuity
     uncertain = nearest_left_out < cov.nearest_m  # an unused point is nearer than every used one
@@ -204,7 +145,7 @@ def reach_report(
         "estimate_note": ESTIMATE_NOTE,
         "assets_used": len(assets.ids),
         "excluded_assets": sum(assets.excluded_by_precision.values()),
-        "excluded_by_precision": assets.excluded_by_precision,
+        "excluded_by_precision": dict(assets.excluded_by_precision),
         "excluded_reason": _excluded_reason(assets.excluded_by_precision, include_imprecise),
         "areas_without_population": int(np.isnan(data.population).sum()),
         "assets": assets.public(),
@@ -306,7 +247,7 @@ def access_report(
         return cached
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
-    raw = _access_scores(db, data, assets, catchment_m, method, circuity, include_imprecise, version, category)
+    raw = raw_scores_for(db, data, assets, category, catchment_m, circuity, include_imprecise, method)
     scores = fca.normalise(raw, data.population)
     report = {
         "category": category,
@@ -319,7 +260,7 @@ def access_report(
         "include_imprecise": include_imprecise,
         "assets_used": len(assets.ids),
         "excluded_assets": sum(assets.excluded_by_precision.values()),
-        "excluded_by_precision": assets.excluded_by_precision,
+        "excluded_by_precision": dict(assets.excluded_by_precision),
         "normalisation": "1.0 = population-weighted district average",
         "areas": [
             {
@@ -336,13 +277,31 @@ def access_report(
     return _results_cache.put(key, report)
 
 
-def _access_scores(db, data, assets, catchment_m, method, circuity, include_imprecise, version, category):
-    pair_key = (store.db_key(db), version, category, include_imprecise, catchment_m, circuity, data.level)
-    pairs = _pairs_cache.get(pair_key)
+def pairs_for(
+    db: Database, data: AreaData, assets: AssetSet, category: str, catchment_m: float, circuity: float,
+    include_imprecise: bool,
+) -> fca.Pairs:  # fmt: skip
+    """The area-asset pairs within the catchment, kept per data version and parameters."""
+    key = (store.db_key(db), store.data_version(db), category, include_imprecise, catchment_m, circuity, data.level)
+    pairs = _pairs_cache.get(key)
     if pairs is None:
-        supply_xy = data.proj.xy(assets.lonlat) if len(assets.lonlat) else np.zeros((0, 2))
-        pairs = _pairs_cache.put(pair_key, fca.catchment_pairs(data.rep_xy, supply_xy, catchment_m, circuity))
-    return fca.two_step_fca(pairs, data.population, assets.capacity, method=method)
+        pairs = _pairs_cache.put(key, fca.catchment_pairs(data.rep_xy, assets.xy(data.proj), catchment_m, circuity))
+    return pairs
+
+
+def raw_scores_for(
+    db: Database, data: AreaData, assets: AssetSet, category: str, catchment_m: float, circuity: float,
+    include_imprecise: bool, method: str,
+) -> np.ndarray:  # fmt: skip
+    """Raw 2SFCA / E2SFCA scores per area (read-only), kept per data version and parameters."""
+    key = ("raw", store.db_key(db), store.data_version(db), category, include_imprecise, catchment_m, circuity,
+           data.level, method)  # fmt: skip
+    raw = _results_cache.get(key)
+    if raw is None:
+        pairs = pairs_for(db, data, assets, category, catchment_m, circuity, include_imprecise)
+        raw = _results_cache.put(key, fca.two_step_fca(pairs, data.population, assets.capacity, method=method))
+        raw.flags.writeable = False
+    return raw
 
 
 def reach_geojson(db: Database, report: dict) -> dict:

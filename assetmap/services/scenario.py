@@ -8,12 +8,20 @@ from __future__ import annotations
 import numpy as np
 from sqlite_utils import Database
 
-from assetmap import store
 from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import default_level, load_area_data
-from assetmap.services.reach import DISTANCE_METHOD, _coverage, _round, _thresholds, assets_for, category_row
+from assetmap.services.reach import (
+    DISTANCE_METHOD,
+    _round,
+    _thresholds,
+    assets_for,
+    category_row,
+    coverage_for,
+    pairs_for,
+    raw_scores_for,
+)
 from needs_assessment import access as fca
-from needs_assessment import reach, rounding
+from needs_assessment import reach, rounding, whatif
 
 
 def scenario_report(
@@ -28,54 +36,57 @@ def scenario_report(
     method: str = "2sfca",
     level: str | None = None,
 ) -> dict:
-    """Before/after totals and per-area deltas for hypothetical additions and removals (nothing saved)."""
+    """Before/after totals and per-area deltas for hypothetical additions and removals (nothing saved).
+
+    The answer before is the category's cached coverage and 2SFCA; the answer after is updated from it
+    (needs_assessment.whatif): only areas within reach of an added or closed site are looked at again.
+    """
     cat = category_row(db, category)
     level = level or default_level(db)
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
-    known = {r["id"] for r in store.public_rows(db, categories=[category])}
-    unknown = [i for i in scenario["remove"] if i not in known]
+    unknown = [i for i in scenario["remove"] if i not in assets.known_ids]
     if unknown:
         raise InvalidParameter(f"remove: no active {category} asset with id {', '.join(map(str, unknown))}")
-    keep = np.array([i not in set(scenario["remove"]) for i in assets.ids], dtype=bool)
+    keep = ~np.isin(np.asarray(assets.ids, dtype=np.int64), np.asarray(scenario["remove"], dtype=np.int64))
     added = np.array([[lon, lat] for lon, lat, _ in scenario["add"]], dtype=float).reshape(-1, 2)
-    after_lonlat = np.vstack([assets.lonlat[keep], added])
-    after_points = np.vstack([assets.reach_lonlat(keep), added])  # measured to entrances where known
-    after_capacity = np.concatenate([assets.capacity[keep], [c for _, _, c in scenario["add"]]])
-    thresholds, threshold_info = _thresholds(cat, data, threshold_m)
-    before = _coverage(data, assets.reach_lonlat(), thresholds, circuity)
-    after = _coverage(data, after_points, thresholds, circuity)
+    added_capacity = np.array([c for _, _, c in scenario["add"]], dtype=float)
+    before, thresholds = coverage_for(db, data, category, assets, threshold_m, circuity, include_imprecise)
+    _, threshold_info = _thresholds(cat, data, threshold_m)
+    added_xy = data.proj.xy(added) if len(added) else np.zeros((0, 2))
+    # Reach is measured to entrances where known (a park's gates): closing an asset closes them all.
+    after = whatif.coverage_after(
+        data.samples, data.population, thresholds, data.rep_xy, before, assets.reach_xy(data.proj),
+        keep[assets.reach_owner()], added_xy, circuity, data.radius_m, data.rep_tree, assets.reach_tree(data.proj),
+    )  # fmt: skip
+    sites_xy = assets.xy(data.proj)
     catchment = catchment_m or float(np.median(thresholds))
-    supply_before = data.proj.xy(assets.lonlat) if len(assets.lonlat) else np.zeros((0, 2))
-    supply_after = data.proj.xy(after_lonlat) if len(after_lonlat) else np.zeros((0, 2))
-    raw_before = fca.two_step_fca(
-        fca.catchment_pairs(data.rep_xy, supply_before, catchment, circuity), data.population, assets.capacity, method
-    )
-    raw_after = fca.two_step_fca(
-        fca.catchment_pairs(data.rep_xy, supply_after, catchment, circuity), data.population, after_capacity, method
-    )
+    pairs = pairs_for(db, data, assets, category, catchment, circuity, include_imprecise)
+    raw_before = raw_scores_for(db, data, assets, category, catchment, circuity, include_imprecise, method)
+    raw_after, _ = whatif.access_after(
+        pairs, raw_before, data.population, assets.capacity, data.rep_xy, sites_xy, keep, added_xy, added_capacity,
+        circuity, method, demand_tree=data.rep_tree,
+    )  # fmt: skip
     # Both normalised by the *before* district average, so a score rises when access improves.
     pop = np.nan_to_num(data.population)
     mean_before = float((raw_before * pop).sum() / pop.sum()) if pop.sum() else 0.0
     acc_before = raw_before / mean_before if mean_before > 0 else np.zeros_like(raw_before)
     acc_after = raw_after / mean_before if mean_before > 0 else fca.normalise(raw_after, data.population)
-    areas = []
-    for i in range(len(data.ids)):
-        delta = after.unreached[i] - before.unreached[i]
-        if abs(delta) < 0.05 and abs(acc_after[i] - acc_before[i]) < 1e-4:
-            continue
-        areas.append(
-            {
-                "id": data.ids[i],
-                "name": data.names[i],
-                "population": None if np.isnan(data.population[i]) else int(data.population[i]),
-                "unreached_before": _round(before.unreached[i]),
-                "unreached_after": _round(after.unreached[i]),
-                "delta": _round(delta),
-                "access_before": round(float(acc_before[i]), 4),
-                "access_after": round(float(acc_after[i]), 4),
-            }
-        )
+    delta = after.unreached - before.unreached
+    shown = np.flatnonzero((np.abs(delta) >= 0.05) | (np.abs(acc_after - acc_before) >= 1e-4))
+    areas = [
+        {
+            "id": data.ids[i],
+            "name": data.names[i],
+            "population": None if np.isnan(data.population[i]) else int(data.population[i]),
+            "unreached_before": _round(before.unreached[i]),
+            "unreached_after": _round(after.unreached[i]),
+            "delta": _round(delta[i]),
+            "access_before": round(float(acc_before[i]), 4),
+            "access_after": round(float(acc_after[i]), 4),
+        }
+        for i in shown
+    ]
     areas.sort(key=lambda a: a["delta"])
     return {
         "category": category,
@@ -88,8 +99,8 @@ def scenario_report(
         "added": len(scenario["add"]),
         "removed": len(scenario["remove"]),
         "before": {"unreached_population": _round(before.total_unreached), "assets_used": len(assets.ids)},
-        "after": {"unreached_population": _round(after.total_unreached), "assets_used": int(len(after_lonlat))},
-        "change": _round(after.total_unreached - before.total_unreached),
+        "after": {"unreached_population": _round(after.unreached.sum()), "assets_used": int(keep.sum() + len(added))},
+        "change": _round(after.unreached.sum() - before.total_unreached),
         "areas": areas,
         "saved": False,
     }
@@ -110,12 +121,11 @@ def suggest_site(
     weight: None for everyone; a group label (e.g. 'Seniors aged 65 and over, 2021'); or
     '<quintile indicator>:5' to count only people in areas of that quintile (e.g. the most deprived).
     """
-    cat = category_row(db, category)
+    category_row(db, category)
     level = level or default_level(db)
     data = load_area_data(db, level)
     assets = assets_for(db, category, include_imprecise)
-    thresholds, _ = _thresholds(cat, data, threshold_m)
-    cov = _coverage(data, assets.reach_lonlat(), thresholds, circuity)
+    cov, thresholds = coverage_for(db, data, category, assets, threshold_m, circuity, include_imprecise)
     pop = np.nan_to_num(data.population)
     area_weight = pop.copy()
     weight_label = "everyone"

@@ -54,6 +54,7 @@ from assetmap.store.assets import (
     point_extent,
     possible_duplicates,
     public_feature_collection,
+    public_features,
     public_filter,
     public_points,
     public_rows,
@@ -107,7 +108,7 @@ from assetmap.store.postcodes import (
     replace_postcodes,
 )
 from assetmap.store.schema import AREA_COLUMNS, migrate
-from assetmap.store.search import finder_index_rows, text_matches
+from assetmap.store.search import category_rows, finder_index_rows, text_match_ids, text_matches
 from assetmap.store.suggestions import add_suggestion, get_suggestion, list_suggestions
 from assetmap.store.suggestions import count_pending as count_pending_suggestions
 from assetmap.store.suggestions import decide as decide_suggestion

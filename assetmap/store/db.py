@@ -72,9 +72,12 @@ def data_version(db: Database) -> str:
 
 
 def db_key(db: Database) -> str:
-    """The database's file path (a key for per-database caches)."""
-    row = db.execute("PRAGMA database_list").fetchone()
-    return row[2] if row else str(id(db))
+    """The database's file path (a key for per-database caches); asked once per connection."""
+    key = getattr(db, "_assetmap_key", None)
+    if key is None:
+        row = db.execute("PRAGMA database_list").fetchone()
+        key = db._assetmap_key = row[2] if row else str(id(db))
+    return key
 
 
 def get_meta(db: Database, key: str) -> str | None:

@@ -64,7 +64,7 @@ AREA_COLUMNS: dict[str, type] = {
     "source": str,
 }
 
-# Bump the data version on any change to assets or areas, so cached API bodies and analysis
+# Bump the data version on any change to assets or areas (and categories, m008), so cached API bodies and analysis
 # results keyed on it go stale by themselves.
 _VERSION_TRIGGERS = """
 CREATE TRIGGER {table}_version_{op} AFTER {event} ON {table}
@@ -228,6 +228,13 @@ def m006_jobs(db: Database) -> None:
 def m007_job_owner(db: Database) -> None:
     # host:pid of the process running a job, so a dead process is noticed at once.
     db["jobs"].add_column("owner", str)
+
+
+@migrations()
+def m008_category_version(db: Database) -> None:
+    # Category labels are kept with the data version (the finder's words): a change makes them stale.
+    for op, event in (("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE")):
+        db.execute(_VERSION_TRIGGERS.format(table="categories", op=op, event=event))
 
 
 def migration_sets() -> list[Migrations]:

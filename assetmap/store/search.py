@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sqlite_utils import Database
 
 from assetmap.store.assets import fts_query
@@ -34,3 +35,20 @@ def text_matches(db: Database, q: str) -> list[tuple[int, float]] | None:
     if match is None:
         return None
     return db.execute("SELECT rowid, rank FROM assets_fts WHERE assets_fts MATCH ?", [match]).fetchall()
+
+
+def text_match_ids(db: Database, q: str) -> np.ndarray | None:
+    """The ids text_matches() gives, unranked, as an array; None when q holds no word. Without
+    FTS5's scoring and as one row of text instead of a row per match: about a third of the cost
+    for a common word (20k matches in 100k assets: 3.5 ms instead of 10)."""
+    match = fts_query(q)
+    if match is None:
+        return None
+    ids = db.execute("SELECT group_concat(rowid) FROM assets_fts WHERE assets_fts MATCH ?", [match]).fetchone()[0]
+    return np.array(ids.split(","), dtype=np.int64) if ids else np.zeros(0, dtype=np.int64)
+
+
+def category_rows(db: Database) -> list[dict]:
+    """slug, label and label_fr of every category, in display order (one statement, no savepoint)."""
+    cursor = db.execute("SELECT slug, label, label_fr FROM categories ORDER BY sort_order, slug")
+    return [dict(zip(("slug", "label", "label_fr"), r, strict=True)) for r in cursor]

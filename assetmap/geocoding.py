@@ -259,11 +259,12 @@ class PlaceGeocoder(Geocoder):
             return Location(code, (round(lat, 6), round(lon, 6)), raw)
         folded = fold_name(query)
         row = self._names.get(folded)
-        if row is None:  # "12 Church St, Sale": the place named in it, longest name first
-            for key in sorted(self._names, key=len, reverse=True):
-                if re.search(rf"\b{re.escape(key)}\b", folded):
-                    row = self._names[key]
-                    break
+        if row is None:  # "12 Church St, Sale", "Sale, Trafford": the first place named, the longest there
+            found = [
+                (m.start(), -len(key), key) for key in self._names if (m := re.search(rf"\b{re.escape(key)}\b", folded))
+            ]
+            if found:
+                row = self._names[min(found)[2]]
         if row is None:
             return None
         raw = {"precision": "community", "source": row["source"], "community": row["name"]}

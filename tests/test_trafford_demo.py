@@ -148,3 +148,16 @@ def test_closing_parks_closes_all_their_gates_in_the_what_if(trafford, kind):
     assert min(len(parks.entrances[i]) for i in gated) > 1
     add = [(-2.33, 53.43)] if kind == "both" else []  # Timperley way
     assert_scenario_equals_full_recompute(db, "parks", add, gated)
+
+
+@pytest.mark.parametrize(
+    "near,town",
+    [("Sale", "Sale"), ("Stretford", "Stretford"), ("Timperley", "Timperley"), ("12 Church St, Sale", "Sale"),
+     ("Sale M33", "Sale"), ("Stretford, M32", "Stretford"), ("Sale, Trafford", "Sale")],
+)  # fmt: skip
+def test_the_finder_knows_the_towns_its_wards_are_named_after(trafford, near, town):
+    """Wards are 'Sale Central', 'Sale North'...: the town itself is a place name too, and the first
+    place named in a query is the one meant ('Sale, Trafford' is Sale, not the borough's centre)."""
+    found = trafford[0].test_client().get("/api/search", query_string={"near": near, "limit": 1})
+    assert found.status_code == 200, found.get_json()
+    assert found.get_json()["near"]["label"] == town

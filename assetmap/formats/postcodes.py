@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zipfile
 from collections.abc import Collection, Iterator
@@ -166,7 +167,30 @@ def read_place_names(
             if name:
                 acc = sums.setdefault((name, kind), [0.0, 0.0, 0])
                 acc[0], acc[1], acc[2] = acc[0] + point[0], acc[1] + point[1], acc[2] + 1
+    named = {name.casefold() for name, _ in sums}
+    towns: dict[tuple[str, str], list[float]] = {}
+    for (name, _kind), acc in sums.items():
+        town = town_of(name)
+        if town and town.casefold() not in named:
+            total = towns.setdefault((town, "town"), [0.0, 0.0, 0])
+            total[0], total[1], total[2] = total[0] + acc[0], total[1] + acc[1], total[2] + acc[2]
+    sums.update(towns)
     return [(name, kind, x / n, y / n, n) for (name, kind), (x, y, n) in sorted(sums.items())]
+
+
+_POSITION = r"(?:Central|North|South|East|West|Centre|Town)"
+_TOWN_RE = re.compile(rf"^(?:{_POSITION}\s+(?P<a>.+)|(?P<b>.+?)\s+{_POSITION})$")
+
+
+def town_of(name: str) -> str | None:
+    """The town a ward is named after ('Sale Central', 'West Timperley' -> 'Sale', 'Timperley'), or
+    None: people search for the town, not the ward. The town's point is the mean of its wards' postcodes.
+
+    >>> town_of("Ashton upon Mersey South"), town_of("Sale Moor"), town_of("West Timperley")
+    ('Ashton upon Mersey', None, 'Timperley')
+    """
+    match = _TOWN_RE.match(name.strip())
+    return (match.group("a") or match.group("b")).strip() if match else None
 
 
 def _codepoint_rows(data: PlaceData, rows: Iterator[list[str]], bbox: BBox | None) -> None:

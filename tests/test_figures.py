@@ -271,3 +271,16 @@ def test_reach_indicators_give_the_other_bound_beside_the_chosen_one(db):
     assert abs(float(note.split(": ")[1].rstrip("%")) - 100 * loose["share"]) < 0.06
     assert "counting approximate points too" in indicators["beyond_transport"]["note"]
     assert indicators["beyond_food_people"]["note"] == ""  # counts are not given a second, unrounded figure
+
+
+def test_an_unmeasurable_category_says_so_once_and_prints_no_empty_table(client):
+    import subprocess
+
+    html = " ".join(client.get("/reach?category=community_groups").get_data(as_text=True).split())
+    assert "<strong>Cannot be measured</strong>: no located volunteer and community groups assets" in html
+    pdf = client.get("/reach.pdf?category=community_groups").data
+    text = " ".join(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode().split()
+    )
+    assert "Cannot be measured: no located volunteer" in text and "cannot be measured: cannot" not in text.lower()
+    assert "Beyond reach Nearest" not in text  # no table of areas for a figure that was not measured

@@ -113,7 +113,9 @@ def _top_areas(data: Data, cats: list[dict], pub: Publisher) -> list[dict]:
                 continue
             a = data.areas[i]
             pop, pop_hidden = pub.count(to_number(a.get("population")), "area-population", a["id"])
-            shown, share, hidden = pub.share(unreached[i], pop, "reach-area", cat["slug"], a["id"])
+            shown, share, hidden = pub.share(
+                unreached[i], pop, "reach-area", cat["slug"], a["id"], whole=to_number(a.get("population"))
+            )
             out.append(
                 {
                     "category": cat["slug"],

@@ -125,10 +125,20 @@ class Publisher:
             return {k: (None if v is None else int(round(v)), False) for k, v in cells.items()}
         return {k: self.count(v, *where, k) for k, v in cells.items()}
 
-    def share(self, value: float | None, denominator: float | None, *where) -> tuple[int | None, float | None, bool]:
+    def share(
+        self, value: float | None, denominator: float | None, *where, whole: float | None = None
+    ) -> tuple[int | None, float | None, bool]:
         """(published count, share worked out from it, hidden?). Rounding never makes a part exceed its
-        whole: the count is capped at the (published) denominator."""
+        whole: the count is capped at the (published) denominator. With `whole`, the true denominator,
+        100% means everyone: a part equal to its whole is shown as the whole (100%), and a part short
+        of it whose two rounded counts meet is given its true share (e.g. 0.9963), never 100%."""
         shown, hidden = self.count(value, *where)
         if shown is not None and denominator is not None and shown > denominator:
             shown = int(denominator)
-        return shown, publish_share(shown, hidden, denominator), hidden
+        share = publish_share(shown, hidden, denominator)
+        if share is not None and whole and value is not None:
+            if value >= whole:
+                shown, share = int(denominator), 1.0
+            elif share >= 1:
+                share = min(round(value / whole, 4), 0.9999)
+        return shown, share, hidden

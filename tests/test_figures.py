@@ -284,3 +284,18 @@ def test_an_unmeasurable_category_says_so_once_and_prints_no_empty_table(client)
     )
     assert "Cannot be measured: no located volunteer" in text and "cannot be measured: cannot" not in text.lower()
     assert "Beyond reach Nearest" not in text  # no table of areas for a figure that was not measured
+
+
+def test_a_share_is_100_percent_only_when_everyone_is_beyond_reach():
+    """Rounding 1,080 of 1,084 people gives 1,080 of 1,080: the share must not read 100% (it is 99.6%);
+    1,134 of 1,134 is everyone, and reads 100% whatever the two counts round to."""
+    from needs_assessment.rounding import Publisher
+
+    pub = Publisher(("test",), 10)
+    for key in range(200):  # many keys: every way the two counts can round
+        population, _ = pub.count(1084, "area-population", key)
+        shown, share, _ = pub.share(1080, population, "reach-area", key, whole=1084)
+        assert share < 1 and shown <= population
+        population, _ = pub.count(1134, "area-population", key)
+        shown, share, _ = pub.share(1134, population, "reach-area", key, whole=1134)
+        assert share == 1 and shown == population

@@ -10,6 +10,7 @@ by `AM.t()` in static/js/common.js.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
@@ -232,8 +233,34 @@ def _remember(response):
     return response
 
 
+def compile_catalogues(translations_dir: str | Path) -> list[Path]:
+    """Compile each message catalogue (.po) whose .mo is missing or older, as `pybabel compile` does:
+    an app started with plain `flask run` on a fresh clone speaks French too. Returns those compiled;
+    a read-only tree is left as it is (the pages then stay in English)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = []
+    for po in sorted(Path(translations_dir).glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as source:
+                catalogue = read_po(source)
+            tmp = mo.with_suffix(".mo.tmp")
+            with tmp.open("wb") as out:
+                write_mo(out, catalogue)
+            tmp.replace(mo)
+            compiled.append(mo)
+        except OSError:
+            continue
+    return compiled
+
+
 def init_app(app: Flask, translations_dir: str) -> None:
-    """Set up Flask-Babel, the language cookie and the template helpers."""
+    """Set up Flask-Babel (compiling stale catalogues first), the language cookie and the template helpers."""
+    compile_catalogues(translations_dir)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", translations_dir)
     Babel(app, locale_selector=select_locale)
     app.after_request(_remember)

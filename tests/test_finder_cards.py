@@ -4,6 +4,7 @@ that the browser lands on with the results below it, French as French Canadians 
 
 import json
 import re
+from pathlib import Path
 
 from app.views.finder_words import directions_url, distance_text
 from assetmap import store
@@ -131,3 +132,19 @@ def test_api_gives_the_words_without_the_cards_helpers(client):
         "vérifiez avant de vous déplacer."
     )
     assert not {"details", "unknown_list", "subcategory_lang", "mailing_address"} & set(result)
+
+
+def test_a_fresh_clone_served_with_flask_run_speaks_french(tmp_path):
+    """The .mo files are not in git: the app compiles a missing or stale catalogue when it starts."""
+    import gettext
+    import shutil
+
+    from app.i18n import compile_catalogues
+
+    root = Path(__file__).resolve().parents[1] / "translations"
+    copy = tmp_path / "translations"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("*.mo"))
+    assert [p.name for p in compile_catalogues(copy)] == ["messages.mo"]
+    french = gettext.GNUTranslations((copy / "fr" / "LC_MESSAGES" / "messages.mo").open("rb"))
+    assert french.gettext("Community assets") == "Ressources communautaires"
+    assert compile_catalogues(copy) == []  # up to date: nothing to do

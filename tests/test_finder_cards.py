@@ -148,3 +148,30 @@ def test_a_fresh_clone_served_with_flask_run_speaks_french(tmp_path):
     french = gettext.GNUTranslations((copy / "fr" / "LC_MESSAGES" / "messages.mo").open("rb"))
     assert french.gettext("Community assets") == "Ressources communautaires"
     assert compile_catalogues(copy) == []  # up to date: nothing to do
+
+
+def test_every_string_the_code_marks_has_a_french_translation():
+    """Extract with README's keywords (incl. the finder's `_text(words, msgid)`): every message is in
+    the French catalogue and translated, so no marked string silently falls back to English."""
+    import re
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"^pybabel extract (.*) -o translations/messages.pot \.$", readme, re.M).group(1).split()
+    pot = Path(__import__("tempfile").mkdtemp()) / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", *command, "-o", str(pot), "."],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+    from babel.messages.pofile import read_po
+
+    wanted = read_po(pot.open("rb"))
+    french = read_po((root / "translations" / "fr" / "LC_MESSAGES" / "messages.po").open("rb"))
+    missing = [m.id for m in wanted if m.id and (m.id not in french or not french[m.id].string)]
+    assert missing == []
+    # and nothing translated is left behind: a string the extraction no longer finds is either gone
+    # from the code (run pybabel update) or used through a function the command does not know
+    stale = [m.id for m in french if m.id and m.id not in wanted]
+    assert stale == []

@@ -78,8 +78,9 @@ def _bound(data: Data, bound: dict, people: float, pub: Publisher, *where) -> di
 def _category_row(data: Data, cat: dict, people: float, pub: Publisher) -> dict:
     r = data.reach[cat["slug"]]
     bounds = r.get("bounds") or {"precise": r, "with_approximate": r}
-    precise = _bound(data, bounds["precise"], people, pub, "reach", cat["slug"], "precise")
-    loose = _bound(data, bounds["with_approximate"], people, pub, "reach", cat["slug"], "approximate")
+    # one cell for both bounds: the draw depends on the value, so the same figure is one number
+    precise = _bound(data, bounds["precise"], people, pub, "reach", cat["slug"])
+    loose = _bound(data, bounds["with_approximate"], people, pub, "reach", cat["slug"])
     ids = {a["id"] for a in data.areas}
     return {
         "category": cat["slug"],

@@ -161,3 +161,15 @@ def test_the_finder_knows_the_towns_its_wards_are_named_after(trafford, near, to
     found = trafford[0].test_client().get("/api/search", query_string={"near": near, "limit": 1})
     assert found.status_code == 200, found.get_json()
     assert found.get_json()["near"]["label"] == town
+
+
+def test_both_bounds_of_the_same_figure_are_published_as_one_number(trafford):
+    """Trafford's parks all have precise points: 'precise only' and 'with approximate points' are the
+    same figure and must not be rounded two ways (15,490 beside 15,485)."""
+    _, db = trafford
+    run = store.get_assessment(db, store.list_assessments(db)[0]["id"])
+    rows = [r for r in run["results"]["tables"]["reach_by_category"] if r["measurable"]]
+    same = [r for r in rows if r["precise"]["assets_used"] == r["with_approximate"]["assets_used"]]
+    assert any(r["category"] == "parks" for r in same)
+    for r in same:
+        assert r["precise"]["unreached"] == r["with_approximate"]["unreached"], r["category"]

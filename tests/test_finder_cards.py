@@ -175,3 +175,22 @@ def test_every_string_the_code_marks_has_a_french_translation():
     # from the code (run pybabel update) or used through a function the command does not know
     stale = [m.id for m in french if m.id and m.id not in wanted]
     assert stale == []
+
+
+def test_a_card_says_when_its_details_were_last_seen(client):
+    """Issue 13's data: the date the details were copied from a dated page reaches the card and the
+    handout as a 'last seen' date (old ones are also flagged, see test_trafford_demo)."""
+    page = " ".join(client.get("/finder?q=salvation+army+south").get_data(as_text=True).split())
+    assert "<dt>Last seen on its source</dt><dd>2025-11-22</dd>" in page
+    handout = " ".join(client.get("/finder/handout?ids=5").get_data(as_text=True).split())
+    assert "<dt>Last seen on its source</dt><dd>2025-11-22</dd>" in handout
+    # seen over two years ago: flagged with its year instead, not said twice
+    manna = " ".join(client.get("/finder/handout?ids=4").get_data(as_text=True).split())
+    assert "Last seen 2023 — check before you go." in manna and "Last seen on its source" not in manna
+
+
+def test_a_cost_said_twice_is_said_once(app):
+    from app.views.finder_words import details
+
+    card = details({"location": "distance", "cost_text": "Free", "cost": "free"})
+    assert card["cost"] == "Free"

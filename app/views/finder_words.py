@@ -195,13 +195,24 @@ def details(result: dict) -> dict[str, str | None]:
         "hours": result.get("hours_text"),
         "languages": result.get("languages_text"),
         "accessibility": "; ".join(p for p in (result.get("wheelchair_text"), result.get("accessibility")) if p),
-        "cost": "; ".join(p for p in (result.get("cost_text"), result.get("cost")) if p),
+        "cost": "; ".join(_distinct(result.get("cost_text"), result.get("cost"))),
         "serves": "; ".join(p for p in (result.get("ages_text"), result.get("eligibility")) if p),
         "verified": result.get("verified_date"),
     }
+    if result.get("last_seen") and not result.get("old_year"):  # when known (an old one is flagged instead)
+        out["seen"] = result["last_seen"]
     if result["location"] == "confidential":
         del out["address"]
     return {k: (v or None) for k, v in out.items()}
+
+
+def _distinct(*texts: str | None) -> list[str]:
+    """The texts given, without blanks or one repeating another ('Free' and 'free')."""
+    out: list[str] = []
+    for text in texts:
+        if text and text.strip().casefold() not in {o.strip().casefold() for o in out}:
+            out.append(text)
+    return out
 
 
 def unknown_list(known: dict[str, str | None], words: dict | None = None) -> str | None:

@@ -158,10 +158,7 @@ def evaluate(expr: tuple, data: Data) -> tuple[float | None, str]:
         cat = args[0] if args else None
         if cat and data.categories and cat not in {c["slug"] for c in data.categories}:
             return None, f"no asset category {cat!r}"
-        ids = {a["id"] for a in data.areas}
-        return float(
-            sum(1 for a in data.assets if a.get("area_id") in ids and (cat is None or a["category"] == cat))
-        ), ""
+        return float(sum(1 for a in assets_counted(data) if cat is None or a["category"] == cat)), ""
     if name in ("reach", "reach_share"):
         result = data.reach.get(args[0])
         if result is None:
@@ -180,6 +177,50 @@ def evaluate(expr: tuple, data: Data) -> tuple[float | None, str]:
         value = to_number(row.get(args[1])) if row else None
         return value, ("" if value is not None else NO_DATA)
     raise ValueError(f"unknown function {name!r}")  # parse_expression never lets one through
+
+
+def assets_in_geography(data: Data) -> list[dict]:
+    """The assets counted in the geography: those of a municipality wholly in it; for a municipality
+    only partly in it, those whose point falls in its areas here."""
+    district = data.district_areas or data.areas
+    ids = {a["id"] for a in data.areas}
+    area_csd = {a["id"]: a.get("parent_id") for a in district}
+    whole = {
+        csd
+        for csd in {a.get("parent_id") for a in data.areas}
+        if sum(a.get("parent_id") == csd for a in data.areas) == sum(a.get("parent_id") == csd for a in district)
+    }
+    out = []
+    for a in data.assets:
+        municipality = a.get("municipality_id")
+        if municipality in whole:
+            out.append(a)
+        elif a.get("area_id") in ids and municipality in (None, area_csd[a["area_id"]]):
+            out.append({**a, "municipality_id": area_csd[a["area_id"]]})
+    return out
+
+
+def district_only_assets(data: Data) -> tuple[list[dict], list[dict]]:
+    """(confidential sites, district-wide assets with no municipality and no point): counted only when
+    the geography is the whole district (a confidential site has no public place to count it in)."""
+    district = data.district_areas is None or len(data.areas) == len(data.district_areas)
+    if not district:
+        return [], []
+    confidential = [a for a in data.assets if a.get("confidential")]
+    unplaced = [
+        a
+        for a in data.assets
+        if not a.get("confidential") and a.get("municipality_id") is None and a.get("area_id") is None
+        and not a.get("has_point")
+    ]  # fmt: skip
+    return confidential, unplaced
+
+
+def assets_counted(data: Data) -> list[dict]:
+    """Every asset the geography counts: those of its municipalities (or its areas), and in the whole
+    district the district-wide and confidential ones too; the asset tables and asset_count() agree."""
+    confidential, unplaced = district_only_assets(data)
+    return assets_in_geography(data) + unplaced + confidential
 
 
 def _csd(name: str, args: tuple, data: Data) -> tuple[float | None, str]:

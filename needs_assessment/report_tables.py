@@ -11,7 +11,7 @@ municipality whose areas have no census count at all was not enumerated: it says
 from __future__ import annotations
 
 from needs_assessment import deprivation_tables
-from needs_assessment.evaluation import Data, csd_name, to_number
+from needs_assessment.evaluation import Data, assets_in_geography, csd_name, district_only_assets, to_number
 from needs_assessment.report_reach import QUINTILE_DIMENSIONS, reach_tables
 from needs_assessment.rounding import Publisher
 
@@ -107,43 +107,14 @@ def _quintile_table(data: Data, pub: Publisher) -> dict:
     return quint
 
 
-def _in_geography(data: Data) -> list[dict]:
-    """The assets counted in the geography: those of a municipality wholly in it; for a municipality
-    only partly in it, those whose point falls in its areas here."""
-    district = data.district_areas or data.areas
-    ids = {a["id"] for a in data.areas}
-    area_csd = {a["id"]: a.get("parent_id") for a in district}
-    whole = {
-        csd
-        for csd in {a.get("parent_id") for a in data.areas}
-        if sum(a.get("parent_id") == csd for a in data.areas) == sum(a.get("parent_id") == csd for a in district)
-    }
-    out = []
-    for a in data.assets:
-        municipality = a.get("municipality_id")
-        if municipality in whole:
-            out.append(a)
-        elif a.get("area_id") in ids and municipality in (None, area_csd[a["area_id"]]):
-            out.append({**a, "municipality_id": area_csd[a["area_id"]]})
-    return out
-
-
 def _asset_tables(data: Data) -> dict:
-    inside = _in_geography(data)
+    inside = assets_in_geography(data)
     people = sum(to_number(a.get("population")) or 0 for a in data.areas)
     csd_names = {r["id"]: r["name"] for r in tables_population_names(data)}
     columns = sorted(
         {a["municipality_id"] for a in inside if a["municipality_id"]}, key=lambda c: csd_names.get(c, str(c))
     )
-    district = data.district_areas is None or len(data.areas) == len(data.district_areas)
-    confidential = [a for a in data.assets if a.get("confidential")] if district else []
-    # Not placed anywhere (no point, no municipality: "district-wide"): counted for the whole district only.
-    unplaced = [
-        a
-        for a in data.assets
-        if district and not a.get("confidential") and a.get("municipality_id") is None and a.get("area_id") is None
-        and not a.get("has_point")
-    ]  # fmt: skip
+    confidential, unplaced = district_only_assets(data)
     counted = inside + unplaced
     by_category, by_area = [], []
     cats = data.categories or [{"slug": s, "label": s} for s in sorted({a["category"] for a in inside})]
@@ -183,6 +154,7 @@ def _asset_tables(data: Data) -> dict:
             "no_point": sum(1 for a in counted if not a.get("has_point")),
             "confidential": len(confidential),
             "assigned": assigned,
+            "district_wide": len(unplaced),
         },
         "assets_by_area": {
             "columns": [{"id": c, "name": csd_names.get(c, str(c))} for c in columns],

@@ -56,9 +56,10 @@ def ev(text, d=None):
         ("sum(land_area_km2)", 105.0),
         ("weighted_mean(score, population)", (1 * 100 + 3 * 300) / 400),  # c has no score, d no people
         ("ratio(sum(population), sum(land_area_km2))", 1000 / 105),
-        ("rate_per_1000(asset_count(food), sum(population))", 2.0),  # 2 food assets with a point in the areas
-        ("rate_per_1000(asset_count(), sum(population))", 3.0),
-        ("percent(asset_count(parks), asset_count())", 100 / 3),
+        # the whole district: 2 food assets with a point in the areas and 1 district-wide one (no point)
+        ("rate_per_1000(asset_count(food), sum(population))", 3.0),
+        ("rate_per_1000(asset_count(), sum(population))", 4.0),
+        ("percent(asset_count(parks), asset_count())", 100 / 4),
         ("share_in_quintile(score_quintile, 5)", 25.0),  # 100 of the 400 people with a quintile
         ("people_in_quintile(score_quintile, 1)", 300.0),
         ("reach(food)", 630.0),
@@ -152,8 +153,10 @@ def test_compute_whole_assessment_with_comparators_and_suppression():
         "district": {"value": 1000.0, "note": "1 area(s) without a value left out"},
         "ontario": {"value": 14223942.0, "note": ""},
     }
-    assert rows["food"]["value"] == 2.5 and rows["food"]["comparators"]["district"]["value"] == 2.0
-    assert (rows["food"]["judgement"], rows["food"]["judged_against"]) == ("better", "district")
+    assert (
+        rows["food"]["value"] == 2.5 and rows["food"]["comparators"]["district"]["value"] == 3.0
+    )  # + the district-wide one
+    assert (rows["food"]["judgement"], rows["food"]["judged_against"]) == ("worse", "district")  # 2.5 < 3.0
     assert rows["q5"]["value"] == 100.0 and not rows["q5"]["suppressed"]
     small = calc.compute(TEMPLATE, data([dict(AREAS[0], population=3), AREAS[1]]), threshold=5)
     q5 = {r["id"]: r for r in small["indicators"]}["q5"]

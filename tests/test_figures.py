@@ -299,3 +299,17 @@ def test_a_share_is_100_percent_only_when_everyone_is_beyond_reach():
         population, _ = pub.count(1134, "area-population", key)
         shown, share, _ = pub.share(1134, population, "reach-area", key, whole=1134)
         assert share == 1 and shown == population
+
+
+def test_asset_indicators_count_what_the_asset_tables_count(db):
+    """'Food assets per 1,000 residents' and the 'Community assets by category' table count the same
+    assets (by municipality, district-wide ones and confidential ones in the district), so a
+    planner never reads 0.2 on one page and 0.34 on the next."""
+    row = store.get_assessment(db, store.list_assessments(db)[0]["id"])
+    indicators = {r["id"]: r for r in row["results"]["indicators"]}
+    table = row["results"]["tables"]["assets_by_category"]
+    food = next(r for r in table["rows"] if r["category"] == "food")
+    by_compute = {r["compute"]: r for r in indicators.values()}
+    assert by_compute["asset_count()"]["value"] == table["total"]
+    per_1000 = by_compute["rate_per_1000(asset_count(food), sum(population))"]["value"]
+    assert per_1000 == pytest.approx(food["per_1000"], abs=1e-6)

@@ -212,13 +212,13 @@ def _locate(rec: dict, clean: dict, errors: dict, warnings: list, geocoder, regi
         clean.update(latitude=None, longitude=None)  # the record states the location is unknown
     elif lat is None:
         postal, address = clean.get("postal_code", ""), clean.get("address", "")
-        if not (address or postal):
-            errors["latitude"] = "give latitude/longitude, or an address or postal code to locate it"
+        if not (address or postal or clean.get("community") or clean.get("municipality")):
+            errors["latitude"] = "give latitude/longitude, or an address, postal code or town to locate it"
             return
-        found = geocoder.geocode(postal or address) if geocoder else None
+        found = geocoder.geocode(postal or address) if geocoder and (postal or address) else None
         if found is None and postal and address and geocoder:
             found = geocoder.geocode(address)
-        # A street address the offline geocoder cannot place: at least its town (stated as approximate).
+        # A street address the offline geocoder cannot place, or none: at least its town (as approximate).
         for town in (clean.get("community", ""), clean.get("municipality", "")):
             if found is None and town and geocoder:
                 found = geocoder.geocode(town)

@@ -35,7 +35,7 @@ def test_import_assets_reports_bad_rows_and_keeps_good(tmp_path):
     result = runner.invoke(args=["import-assets", str(path)])
     assert result.exit_code == 1
     assert f"{path}: 1 added, 0 updated, 0 unchanged, 2 rejected." in result.output
-    assert "row 3: give latitude/longitude, or an address or postal code to locate it" in result.output
+    assert "row 3: give latitude/longitude, or an address, postal code or town to locate it" in result.output
     assert "row 4: unknown category 'bakeries'" in result.output
     db = open_database(tmp_path / "cli.db")
     row = next(iter(db.query("SELECT latitude, longitude, location_precision FROM assets WHERE name = 'New Pantry'")))

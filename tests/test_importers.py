@@ -44,7 +44,7 @@ def test_mixed_rows_exact_counts_and_reasons(empty_db, tmp_path, geocoder):
             "social_services, recreation, culture, early_years)",
         ),
         (7, "give both latitude and longitude, or neither"),
-        (8, "give latitude/longitude, or an address or postal code to locate it"),
+        (8, "give latitude/longitude, or an address, postal code or town to locate it"),
         (9, "postal code '12345' is not a Canadian (A1A 1A1) or UK postcode"),
         (10, "phone '12' has fewer than 7 digits"),
     ]
@@ -179,3 +179,16 @@ def test_import_areas_numeric_properties_become_indicators(empty_db, tmp_path):
     # 0.01° x 0.01° at 45°N is about 0.787 km x 1.112 km
     assert area["land_area_km2"] == pytest.approx(0.8751, rel=2e-3)
     assert store.indicator_keys(empty_db) == ["seniors"]
+
+
+def test_a_row_with_only_a_town_is_placed_at_the_town_and_says_so(empty_db, tmp_path, geocoder):
+    """Community groups often have a town and nothing else: placed at the town's point, as approximate."""
+    path = tmp_path / "towns.csv"
+    path.write_text(
+        "name,category,address,community\nKnitting Circle,community_groups,,Bracebridge\nNowhere Club,community_groups,,\n"
+    )
+    report = import_assets(empty_db, path, geocoder=geocoder)
+    assert report.inserted == 1
+    assert report.errors == [(3, "give latitude/longitude, or an address, postal code or town to locate it")]
+    row = next(empty_db.query("SELECT * FROM assets WHERE name = 'Knitting Circle'"))
+    assert row["latitude"] is not None and row["location_precision"] not in ("exact", "address", "postal_code")

@@ -94,15 +94,14 @@ JS_MESSAGES = [
     N_("%(count)s more people reached"),
     N_("%(count)s more people beyond reach"),
     N_("no change in who is reached"),
-    N_(
-        "People beyond reach: %(before)s → %(after)s (%(words)s). %(added)s site(s) added, %(removed)s removed. Nothing was saved."
-    ),
+    N_("People beyond reach: %(before)s → %(after)s (%(words)s)."),
+    N_("New sites: %(added)s. Sites closed: %(removed)s. Nothing was saved."),
     N_("Could not compute the scenario: %(error)s"),
     N_("%(unreached)s of %(population)s people beyond reach."),
     N_("Could not load the analysis: %(error)s"),
     N_("Click the map where the new site would be."),
     N_("Searching the area centres…"),
-    N_("Best site for %(weight)s: near the centre of %(area)s, reaching %(count)s more."),
+    N_("Best site for %(weight)s: near the centre of %(area)s (on its own it would reach %(count)s more)."),
     N_("Could not suggest a site: %(error)s"),
     # static/js/uptake.js
     N_("Use of the service compared with expected (95%)"),

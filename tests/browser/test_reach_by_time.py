@@ -116,7 +116,7 @@ def test_a_new_site_on_the_road_network_and_on_a_phone(browser, live_server, tmp
     pg.wait_for_function("document.getElementById('whatif-result').textContent.includes('→')")
     text = pg.locator("#whatif-result").inner_text()
     before, after = (float(n.replace(",", "")) for n in re.findall(r"([\d,.]+) → ([\d,.]+)", text)[0])
-    assert after <= before and "1 site(s) added" in text
+    assert after <= before and "New sites: 1. Sites closed: 0." in text
     assert errors == []
     save_screenshot(pg, "reach-by-car-network-phone.png")
     context.close()

@@ -179,10 +179,9 @@
           var change = res.change;
           var words = change < 0 ? t("%(count)s more people reached", { count: people(-change) })
             : change > 0 ? t("%(count)s more people beyond reach", { count: people(change) }) : t("no change in who is reached");
-          out.textContent = t("People beyond reach: %(before)s → %(after)s (%(words)s). %(added)s site(s) added, %(removed)s removed. Nothing was saved.", {
-            before: people(res.before.unreached_population), after: people(res.after.unreached_population), words: words,
-            added: res.added, removed: res.removed
-          });
+          out.textContent = t("People beyond reach: %(before)s → %(after)s (%(words)s).", {
+            before: people(res.before.unreached_population), after: people(res.after.unreached_population), words: words
+          }) + " " + t("New sites: %(added)s. Sites closed: %(removed)s. Nothing was saved.", { added: res.added, removed: res.removed });
           if (byTime && res.distance_method !== report.distance_method) {
             out.textContent += " " + t("Measured on the road network: the travel-time matrix has no times to a new site.");
           }
@@ -204,8 +203,9 @@
       state.areas = areas.features.length;
       shade(null);
       drawAssets();
-      setStatus(report.measurable === false ? report.reason
-        : t("%(unreached)s of %(population)s people beyond reach.", { unreached: people(report.unreached_population), population: people(report.total_population) }));
+      summary = report.measurable === false ? report.reason
+        : t("%(unreached)s of %(population)s people beyond reach.", { unreached: people(report.unreached_population), population: people(report.total_population) });
+      setStatus(summary);
       state.ready = true;
     }).catch(function (e) { setStatus(t("Could not load the analysis: %(error)s", { error: e.message })); });
 
@@ -214,6 +214,7 @@
     if (panel) panel.hidden = false;
     var addButton = document.getElementById("whatif-add");
     var placing = false;
+    var summary = "";
     function setPlacing(on) {
       if (on && byTime && !byTime.canAdd) {  // a matrix knows only the sites that exist
         var why = document.getElementById("whatif-result");
@@ -223,7 +224,7 @@
       placing = on;
       if (addButton) addButton.setAttribute("aria-pressed", on ? "true" : "false");
       map.getContainer().style.cursor = on ? "crosshair" : "";
-      if (on) setStatus(t("Click the map where the new site would be."));
+      setStatus(on ? t("Click the map where the new site would be.") : summary);  // the hint goes once placed
     }
     if (addButton) addButton.addEventListener("click", function () { setPlacing(!placing); });
     map.on("click", function (ev) {
@@ -248,7 +249,7 @@
         additions.push({ lon: s.site.lon, lat: s.site.lat });
         map.panTo([s.site.lat, s.site.lon]);
         return runScenario().then(function () {
-          if (out) out.textContent = t("Best site for %(weight)s: near the centre of %(area)s, reaching %(count)s more.", {
+          if (out) out.textContent = t("Best site for %(weight)s: near the centre of %(area)s (on its own it would reach %(count)s more).", {
             weight: s.weight, area: s.site.area_name, count: fmt(s.newly_reached) }) + " " + out.textContent;
         });
       }).catch(function (e) { if (out) out.textContent = t("Could not suggest a site: %(error)s", { error: e.message }); });

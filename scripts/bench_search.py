@@ -140,16 +140,7 @@ def use_full_scan() -> None:
         wanted = keep[positions]
         positions, lats, lons = positions[wanted], lats[wanted], lons[wanted]
         _, _, dist = GEOD.inv(np.full_like(lons, lon), np.full_like(lats, lat), lons, lats)
-        found, metres, more = [], {}, False
-        for k in np.lexsort((self.ids[positions], dist)).tolist():
-            p = int(positions[k])
-            if accept(p):
-                if len(found) == limit:
-                    more = True
-                    break
-                found.append(p)
-                metres[p] = float(dist[k])
-        return found, metres, more
+        return self.first_accepted(positions, dist, accept, limit)
 
     finder.index_for = remember_db
     FinderIndex.nearest = full_scan_nearest

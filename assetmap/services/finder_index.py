@@ -198,19 +198,22 @@ class FinderIndex:
         else:
             candidates = self._ball(unit_xyz(lat, lon), keep, limit, accept, matching / len(keep))
         dist = self._geodesic(lat, lon, candidates)
-        order = np.lexsort((self.ids[candidates], dist))  # by distance, then id
+        return self.first_accepted(candidates, dist, accept, limit)
+
+    def first_accepted(
+        self, positions: np.ndarray, dist: np.ndarray, accept, limit: int
+    ) -> tuple[list[int], dict[int, float], bool]:
+        """The first `limit` accepted positions by distance, then id: (positions, metres, more?)."""
         found: list[int] = []
         metres: dict[int, float] = {}
-        more = False
-        for k in order.tolist():
-            p = int(candidates[k])
+        for k in np.lexsort((self.ids[positions], dist)).tolist():
+            p = int(positions[k])
             if accept(p):
                 if len(found) == limit:
-                    more = True
-                    break
+                    return found, metres, True
                 found.append(p)
                 metres[p] = float(dist[k])
-        return found, metres, more
+        return found, metres, False
 
     def _ball(self, origin: np.ndarray, keep: np.ndarray, limit: int, accept, share: float = 1.0) -> np.ndarray:
         """Matching positions within the chord radius of the (limit+1)-th accepted match, plus slack.

@@ -173,3 +173,39 @@ def test_both_bounds_of_the_same_figure_are_published_as_one_number(trafford):
     assert any(r["category"] == "parks" for r in same)
     for r in same:
         assert r["precise"]["unreached"] == r["with_approximate"]["unreached"], r["category"]
+
+
+def test_hsds_export_gives_english_assets_their_address(trafford, tmp_path):
+    """HSDS asks an address for its city, state/province and country: for a UK postcode the nation
+    ('England'), the asset's town or municipality and 'GB'. Valid, and the round trip keeps it."""
+    from assetmap.formats.hsds import package as hsds_io
+    from assetmap.formats.hsds import schema as hsds_schema
+
+    _, db = trafford
+    hsds_io.export_hsds(db, tmp_path / "out")
+    assert hsds_schema.validate_package(tmp_path / "out") == []
+    _, tables = hsds_schema.read_package(tmp_path / "out")
+    addresses = [row for _, row in tables["address"]]
+    with_address = db.execute(
+        "SELECT count(*) FROM assets WHERE address != '' AND postal_code != '' AND confidential = 0"
+    ).fetchone()[0]
+    assert with_address > 100 and len(addresses) == with_address
+    assert {(a["state_province"], a["country"]) for a in addresses} == {("England", "GB")}
+
+
+def test_hsds_round_trip_of_english_assets_is_exact(trafford, tmp_path):
+    from assetmap.formats.hsds import package as hsds_io
+    from assetmap.privacy import public_asset
+
+    _, db = trafford
+    hsds_io.export_hsds(db, tmp_path / "out")
+    from assetmap.vocab.categories import ensure_default_categories
+
+    copy = init_db(tmp_path / "copy.db")
+    ensure_default_categories(copy)
+    report = hsds_io.import_hsds(copy, tmp_path / "out")
+    assert report.errors == []
+    fields = ("name", "address", "community", "municipality", "postal_code", "latitude", "longitude")
+    before = {r["external_id"]: {k: public_asset(r).get(k) for k in fields} for r in db.query("SELECT * FROM assets")}
+    after = {r["external_id"]: {k: r.get(k) for k in fields} for r in copy.query("SELECT * FROM assets")}
+    assert after == before

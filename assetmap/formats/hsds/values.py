@@ -56,11 +56,32 @@ def split_languages(text: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"[,;]", text or "") if p.strip()]
 
 
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2})\d[A-Z\d]? ?\d[A-Z]{2}$")
+# UK postcode areas wholly in one nation other than England; areas astride a border (CH, HR, LD, SY,
+# TD) name no nation, so their assets get no address object rather than a wrong one.
+UK_NATION_BY_AREA = {
+    "BT": "Northern Ireland",
+    **dict.fromkeys(("CF", "LL", "NP", "SA"), "Wales"),
+    **dict.fromkeys(
+        ("AB", "DD", "DG", "EH", "FK", "G", "HS", "IV", "KA", "KW", "KY", "ML", "PA", "PH", "ZE"), "Scotland"
+    ),
+}
+UK_BORDER_AREAS = ("CH", "HR", "LD", "SY", "TD")
+
+
 def province_for(postal_code: str | None) -> tuple[str, str] | None:
-    """(state_province, country) derived from a Canadian postal code, else None."""
-    code = (postal_code or "").upper()
+    """(state_province, country) from a Canadian postal code (the province) or a UK postcode (the
+    nation), else None.
+
+    >>> province_for("P1L 1N3"), province_for("M15 4AB"), province_for("EH1 1YZ"), province_for("SY1 1AA")
+    (('ON', 'CA'), ('England', 'GB'), ('Scotland', 'GB'), None)
+    """
+    code = (postal_code or "").upper().strip()
     if _CA_POSTAL.match(code) and code[0] in PROVINCE_BY_POSTAL:
         return PROVINCE_BY_POSTAL[code[0]], "CA"
+    uk = _UK_POSTCODE.match(code)
+    if uk and uk.group(1) not in UK_BORDER_AREAS:
+        return UK_NATION_BY_AREA.get(uk.group(1), "England"), "GB"
     return None
 
 

@@ -194,3 +194,17 @@ def test_a_cost_said_twice_is_said_once(app):
 
     card = details({"location": "distance", "cost_text": "Free", "cost": "free"})
     assert card["cost"] == "Free"
+
+
+def test_each_number_of_a_phone_field_dials_itself(app):
+    """'705-645-2100 (general); 1-800-461-4210' is two links, each to its own number (an extension
+    is left to the caller), never one link that dials the first number whatever is tapped."""
+    from app.views.finder import phone_links
+
+    text = "705-645-2100 (general); 1-800-461-4210; emergency shelter/CHPI 705-645-2412 ext. 4363; see website"
+    assert phone_links(text) == [
+        ("705-645-2100 (general)", "tel:7056452100"),
+        ("1-800-461-4210", "tel:18004614210"),
+        ("emergency shelter/CHPI 705-645-2412 ext. 4363", "tel:7056452412"),
+        ("see website", None),
+    ]

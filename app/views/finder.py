@@ -116,6 +116,14 @@ def tel_href(phone: str | None) -> str | None:
     return "tel:" + digits if len(digits) >= 7 else None
 
 
+@bp.app_template_filter("phone_links")
+def phone_links(phone: str | None) -> list[tuple[str, str | None]]:
+    """Each number of a phone field with its own tel: link (None when a part holds no number):
+    '705-645-2100 (general); 1-800-461-4210' -> two links. An extension is left to the caller."""
+    parts = [p.strip() for p in (phone or "").split(";") if p.strip()]
+    return [(p, tel_href(re.split(r"\b(?:ext|x)\.?\s*\d", p, maxsplit=1, flags=re.I)[0])) for p in parts]
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="minutes") if moment else None
 

@@ -89,7 +89,7 @@ def test_phone_lands_on_the_results_numbered_like_the_map(new_page, live_server)
     box = first.bounding_box()
     assert first.inner_text() == "1 Manna Food Bank"
     assert 0 <= box["y"] and box["y"] + box["height"] <= 844, box
-    assert pg.evaluate("document.activeElement.id") == "results-heading"
+    pg.wait_for_function("document.activeElement && document.activeElement.id === 'results-heading'", timeout=5000)
     assert pg.locator("#near").is_visible()  # the compact form is right above
     # nothing selected: no handout bar
     assert not pg.locator("#handout-bar").is_visible()
@@ -113,7 +113,7 @@ def test_phone_lands_on_the_results_numbered_like_the_map(new_page, live_server)
     error = pg.locator("#near-error")
     box = error.bounding_box()
     assert 0 <= box["y"] and box["y"] + box["height"] <= 844, box
-    assert pg.evaluate("document.activeElement.id") == "near-error"
+    pg.wait_for_function("document.activeElement && document.activeElement.id === 'near-error'", timeout=5000)
     assert pg.input_value("#near") == "P9Z"
     assert pg.errors == []
 

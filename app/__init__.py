@@ -84,9 +84,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # thousands, pct (never rounded to 0% or 100%) and km, as the request's language writes them: app.i18n.
     from app.context import local_time
     from needs_assessment.precision import short as precision_short
+    from needs_assessment.precision import source_words
 
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["precision_short"] = precision_short
+    app.jinja_env.filters["source_words"] = source_words
 
     from app import auth, cli, db, errorpages, i18n, security
     from app.views import admin, api, assessments, assets, finder, imports, locations, maps, ops, places, suggestions

@@ -11,6 +11,8 @@ used for distance measures by default; the rest are drawn as hollow markers and 
 
 from __future__ import annotations
 
+import re
+
 # code -> plain words shown to people. Order runs from best to worst.
 PRECISION_WORDS: dict[str, str] = {
     "exact": "exact: the site itself",
@@ -68,3 +70,34 @@ def short(code: str | None) -> str:
 def describe(code: str) -> str:
     """Plain words for a precision code (unknown codes are described as unknown)."""
     return PRECISION_WORDS.get(code, f"unknown precision ({code})")
+
+
+SOURCE_NAMES = {
+    "geonames": "GeoNames",
+    "wikipedia": "Wikipedia",
+    "odcaf": "ODCAF",
+    "fsa": "FSA",
+    "osm": "OpenStreetMap",
+}
+
+
+def source_words(text: str | None) -> str:
+    """A precision source written as a code in the data ('town_point_geonames') in words ('town point,
+    GeoNames'); text people wrote is returned as it is.
+
+    >>> source_words("town_point_geonames"), source_words("rural_postal_code_point_geonames_UNRELIABLE")
+    ('town point, GeoNames', 'rural postal code point, GeoNames, unreliable')
+    >>> source_words("placed by hand on the map")
+    'placed by hand on the map'
+    """
+    if not text or not re.fullmatch(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+", text):
+        return text or ""
+    words, names = [], []
+    for token in text.split("_"):
+        if token.lower() in SOURCE_NAMES:
+            names.append(SOURCE_NAMES[token.lower()])
+        elif token.isupper() and len(token) > 3:
+            names.append(token.lower())
+        else:
+            words.append(token)
+    return ", ".join([" ".join(words)] + names if words else names)

@@ -142,3 +142,10 @@ def test_placing_the_first_precise_point_of_a_category_makes_its_reach_measurabl
     after = reach_report(db, "recreation")["unreached_population"]
     assert after is not None
     assert f"Reach of recreation can now be measured: {after:,.0f} people beyond reach." in resp.get_data(as_text=True)
+
+
+def test_the_place_page_says_where_the_rough_point_came_from_in_words(as_role, db):
+    client, _ = as_role("editor")
+    asset_id = next(db.query("SELECT id FROM assets WHERE precision_source = 'town_point_geonames'"))["id"]
+    page = client.get(f"/assets/{asset_id}/place").get_data(as_text=True)
+    assert "(town point, GeoNames)" in page and "town_point_geonames" not in page

@@ -31,6 +31,7 @@ Worked example with two areas of 100 and 300 people:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 NO_DATA = "no data loaded — enter a value with its source, or import a census profile"
@@ -185,11 +186,8 @@ def assets_in_geography(data: Data) -> list[dict]:
     district = data.district_areas or data.areas
     ids = {a["id"] for a in data.areas}
     area_csd = {a["id"]: a.get("parent_id") for a in district}
-    whole = {
-        csd
-        for csd in {a.get("parent_id") for a in data.areas}
-        if sum(a.get("parent_id") == csd for a in data.areas) == sum(a.get("parent_id") == csd for a in district)
-    }
+    here, everywhere = Counter(a.get("parent_id") for a in data.areas), Counter(a.get("parent_id") for a in district)
+    whole = {csd for csd, n in here.items() if n == everywhere[csd]}  # every area of the municipality is here
     out = []
     for a in data.assets:
         municipality = a.get("municipality_id")

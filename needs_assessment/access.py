@@ -130,8 +130,10 @@ def _strip_windows(demand_xy: np.ndarray, supply_xy: np.ndarray, reach_m: float,
     usable = (dy <= reach_m) & (strip >= 0) & (strip < n_strips)
     half = np.sqrt(np.where(usable, reach_m * reach_m - dy * dy, 0.0)) + slack
     centre = strip * width + (x[:, None] - x0)
-    lo = np.searchsorted(key, (centre - half).ravel(), "left").reshape(strip.shape)
-    hi = np.searchsorted(key, (centre + half).ravel(), "right").reshape(strip.shape)
+    # Column by column (order="F"), the queries of one strip offset rise with the demand order, and
+    # searchsorted starts each search from the last answer: several times faster than row by row.
+    lo = np.searchsorted(key, (centre - half).ravel("F"), "left").reshape(strip.shape, order="F")
+    hi = np.searchsorted(key, (centre + half).ravel("F"), "right").reshape(strip.shape, order="F")
     return order, supply_order, lo, np.where(usable, hi - lo, 0)
 
 
@@ -140,10 +142,13 @@ def _fresh(n: int, dtype) -> np.ndarray:
 
     numpy asks for transparent huge pages for big arrays; on a busy machine with fragmented memory
     the kernel then compacts memory on every first touch, which cost more (0.5 s for 300 MB here)
-    than the pairs themselves. Ordinary pages fault in at a steady 0.1 s for the same size.
+    than the pairs themselves. Ordinary pages fault in at a steady 0.1 s for the same size, and
+    mapped all at once (MAP_POPULATE) in about half that.
     """
     size = max(int(n), 1) * np.dtype(dtype).itemsize
-    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype, count=max(int(n), 1))[:n]
+    # MAP_POPULATE (Linux): the kernel maps every page at once, about half the cost of a fault per page.
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_POPULATE", 0)
+    return np.frombuffer(mmap.mmap(-1, size, flags=flags), dtype=dtype, count=max(int(n), 1))[:n]
 
 
 def catchment_pairs(

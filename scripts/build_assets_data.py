@@ -20,7 +20,8 @@ import string
 import sys
 from pathlib import Path
 
-from _muskoka_areas import build_areas, build_gazetteer, read_csv, write_csv  # scripts/: areas, CSV files
+from _asset_rows import write_assets_csv  # scripts/: assets.csv in the registry's column order
+from _muskoka_areas import build_areas, build_gazetteer, read_csv  # scripts/: areas, CSV files
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assets_data"
@@ -84,38 +85,6 @@ UNRELIABLE_POINTS = {
     ),
 }
 
-ASSET_FIELDS = [
-    "external_id",
-    "name",
-    "category",
-    "subcategory",
-    "description",
-    "address",
-    "community",
-    "municipality",
-    "postal_code",
-    "phone",
-    "email",
-    "website",
-    "hours_text",
-    "languages",
-    "accessibility",
-    "eligibility",
-    "cost",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "precision_source",
-    "confidential",
-    "source",
-    "source_url",
-    "notes",
-    "address_kind",
-    "last_seen",
-    "address_source_url",
-    "contact_source_url",
-    "coordinate_source_url",
-]
 
 # Rows the source marks as outside the study area are left out of the embedded dataset.
 OUT_OF_AREA_MARKERS = ("out of study area",)
@@ -391,7 +360,7 @@ def main(argv: list[str]) -> int:
     excluded: list[str] = []
     assets = page_assets(src, excluded) + odcaf_assets(src, postal_points, excluded)
     unique_ids(assets)
-    write_csv(OUT / "assets.csv", assets, ASSET_FIELDS)
+    write_assets_csv(OUT / "assets.csv", assets)
     build_areas(src, OUT)
     build_gazetteer(src, OUT)
     for name, target in (

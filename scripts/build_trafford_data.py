@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from _asset_rows import write_assets_csv
 from pyproj import Transformer
 from shapely.geometry import shape
 from trafford_sources import place, sources_md
@@ -38,32 +39,6 @@ COPIED = (
     "mid-year_2024_population_estimates_lsoa.csv",
     "trafford_postcodes.csv",
 )
-ASSET_FIELDS = [
-    "external_id",
-    "name",
-    "category",
-    "subcategory",
-    "description",
-    "address",
-    "community",
-    "municipality",
-    "postal_code",
-    "phone",
-    "email",
-    "website",
-    "hours_text",
-    "opening_hours",
-    "eligibility",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "precision_source",
-    "confidential",
-    "source",
-    "source_url",
-    "last_seen",
-    "notes",
-]
 # OS Open Greenspace site types counted as parks: places anyone may walk into and play. Sports
 # grounds, bowling greens, tennis courts and golf courses (often members only), allotments
 # (rented plots), churchyards and cemeteries are left out.
@@ -102,9 +77,8 @@ def features(path: Path) -> list[dict]:
 
 
 def asset(**fields) -> dict:
-    row = dict.fromkeys(ASSET_FIELDS, "")
-    row.update({"municipality": "Trafford", "confidential": "0"}, **fields)
-    return row
+    # The sources name no community: an empty cell (a missing column would load as none, not "")
+    return {"municipality": "Trafford", "community": "", "confidential": "0", **fields}
 
 
 def point_row(lon, lat, precision: str, precision_source: str) -> dict:
@@ -430,7 +404,7 @@ def main(argv: list[str]) -> int:
     ids = [a["external_id"] for a in assets]
     if len(ids) != len(set(ids)):
         raise SystemExit(f"external ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
-    write_csv(out / "assets.csv", assets, ASSET_FIELDS)
+    write_assets_csv(out / "assets.csv", assets)
     write_csv(out / "park_entrances.csv", entrances, list(entrances[0]))
     (out / "SOURCES.md").write_text(sources_md(assets, counts, len(entrances), PARK_TYPES), encoding="utf-8")
     (out / "place.json").write_text(

@@ -8,7 +8,7 @@ from sqlite_utils import Database, Migrations
 
 from assetmap.errors import Conflict, NotFound
 from assetmap.store.db import now_iso, transaction
-from assetmap.store.history import append_history
+from assetmap.store.history import append_history, create_history_table
 
 migrations = Migrations("assessments")
 
@@ -41,22 +41,7 @@ def m001_assessments(db: Database) -> None:
     )
     db["assessments"].create_index(["external_id"], unique=True)
     db["assessments"].create_index(["geography_key", "template_name", "run_date"])
-    db["assessment_history"].create(
-        {
-            "id": int,
-            "assessment_id": int,
-            "version": int,
-            "action": str,
-            "actor": str,
-            "at": str,
-            "before": str,
-            "after": str,
-            "note": str,
-        },
-        pk="id",
-        not_null={"assessment_id", "action", "actor", "at"},
-    )
-    db["assessment_history"].create_index(["assessment_id", "id"])
+    create_history_table(db, "assessment_history", "assessment_id")
 
 
 def _record(db: Database, assessment_id: int, version: int, action: str, actor: str, before, after, note="") -> None:

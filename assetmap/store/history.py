@@ -14,6 +14,30 @@ from sqlite_utils import Database
 from assetmap.store.db import now_iso
 
 
+def create_history_table(db: Database, table: str, owner: str) -> None:
+    """Create a history table whose rows belong to records named by `owner` (migrations call this).
+
+    Migrations that ran once must make the same table forever: never change this shape here; a new
+    column is a new migration.
+    """
+    db[table].create(
+        {
+            "id": int,
+            owner: int,
+            "version": int,
+            "action": str,
+            "actor": str,
+            "at": str,
+            "before": str,
+            "after": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={owner, "action", "actor", "at"},
+    )
+    db[table].create_index([owner, "id"])
+
+
 def append_history(
     db: Database, table: str, owner: str, owner_id: int, version: int, action: str, actor: str, before, after, note=""
 ) -> None:

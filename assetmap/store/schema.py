@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from assetmap.store.history import create_history_table
+
 migrations = Migrations("assetmap")
 
 # The assets table as first created (2026-11). Later fields come from the registry (assetmap.fields),
@@ -158,22 +160,7 @@ def m003_reach(db: Database) -> None:
 def m004_history(db: Database) -> None:
     # One row per change of an asset: who, when, what kind, and full before/after snapshots
     # (JSON objects of the editable fields and status), like HSDS `metadata` but whole-record.
-    db["asset_history"].create(
-        {
-            "id": int,
-            "asset_id": int,
-            "version": int,
-            "action": str,
-            "actor": str,
-            "at": str,
-            "before": str,
-            "after": str,
-            "note": str,
-        },
-        pk="id",
-        not_null={"asset_id", "action", "actor", "at"},
-    )
-    db["asset_history"].create_index(["asset_id", "id"])
+    create_history_table(db, "asset_history", "asset_id")
 
 
 @migrations()

@@ -139,9 +139,8 @@ def reach():
     fmt = values.parse_choice(request.args.get("format"), "format", ["json", "geojson", "csv"], default="json")
     by_time = travel_args(request.args)
     if by_time:  # mode=car|transit|walk|bicycle: minutes from a matrix or along a road network
-        report = travel.reach_report(
-            db, request.args.get("category"), **by_time, **travel_analysis_args(db, request.args)
-        )
+        query = travel.TravelQuery(**by_time, **travel_analysis_args(db, request.args))
+        report = travel.reach_report(db, request.args.get("category"), query)
         report = reach_service.published(report, current_app.config["SMALL_COUNT_THRESHOLD"])
         return _reach_response(db, report, fmt)
     report = reach_service.reach_report(
@@ -201,9 +200,8 @@ def reach_scenario():
         raise InvalidParameter('send a JSON object, e.g. {"category": "food", "add": [{"lon": -79.3, "lat": 45.0}]}')
     by_time = travel_args(body)
     if by_time:  # matrix: closures only, new sites on the road network when one is loaded
-        report = travel_whatif.scenario_report(
-            db, body.get("category"), values.parse_scenario(body), **by_time, **travel_analysis_args(db, body)
-        )
+        query = travel.TravelQuery(**by_time, **travel_analysis_args(db, body))
+        report = travel_whatif.scenario_report(db, body.get("category"), values.parse_scenario(body), query)
         return jsonify(scenario.published_scenario(report, current_app.config["SMALL_COUNT_THRESHOLD"]))
     report = scenario.scenario_report(
         db,

@@ -219,8 +219,10 @@ def _reach_page_by_time(db, categories):
     try:
         by_time = travel_args(request.args)
         include_imprecise = values.parse_flag(request.args.get("include_imprecise"), "include_imprecise")
-        report = travel.reach_report(db, category, **by_time, include_imprecise=include_imprecise)
-        other = travel.reach_report(db, category, **by_time, include_imprecise=not include_imprecise)
+        report = travel.reach_report(db, category, travel.TravelQuery(**by_time, include_imprecise=include_imprecise))
+        other = travel.reach_report(
+            db, category, travel.TravelQuery(**by_time, include_imprecise=not include_imprecise)
+        )
         small = current_app.config["SMALL_COUNT_THRESHOLD"]
         report, other = reach.published(report, small), reach.published(other, small)
         can_add = travel_whatif.can_add_sites(db, by_time["mode"], by_time["prefer"])
@@ -354,7 +356,10 @@ def reach_pdf():
             "error.html", message=gettext("Too many PDFs at once. Please wait a minute and try again."), status=429
         ), 429
     if by_time:
-        measure = functools.partial(travel.reach_report, db, category, **by_time)
+
+        def measure(include_imprecise: bool) -> dict:
+            return travel.reach_report(db, category, travel.TravelQuery(**by_time, include_imprecise=include_imprecise))
+
     else:
         measure = functools.partial(
             reach.reach_report,

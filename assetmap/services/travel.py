@@ -54,6 +54,19 @@ _times_cache = LRU(32)
 
 
 @dataclass(frozen=True)
+class TravelQuery:
+    """A measure by travel time as asked (parsed at the edge): the mode, its minutes (None: the
+    category's default), the source preferred (matrix|network), whether approximate points count,
+    and the area level (None: the place's default)."""
+
+    mode: str
+    threshold_min: float | None = None
+    prefer: str | None = None
+    include_imprecise: bool = False
+    level: str | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """A loaded travel-time source: a mode's matrix or network, as its store row describes it."""
 
@@ -285,15 +298,12 @@ def threshold_basis(threshold_min: float | None) -> tuple[float, str]:
     return float(threshold_min), "as requested"
 
 
-def report_setup(
-    db: Database, category: str, mode: str, threshold_min: float | None, prefer: str | None, level: str | None
-) -> tuple[dict, Source, str, float, str]:
+def report_setup(db: Database, category: str, q: TravelQuery) -> tuple[dict, Source, str, float, str]:
     """What a travel-time report starts from: the category row, the travel source, the area level
     (the default when not given) and the threshold in minutes with its basis."""
     cat = category_row(db, category)
-    src = source_for(db, mode, prefer)
-    level = level or default_level(db)
-    return (cat, src, level, *threshold_basis(threshold_min))
+    src = source_for(db, q.mode, q.prefer)
+    return (cat, src, q.level or default_level(db), *threshold_basis(q.threshold_min))
 
 
 def measure(
@@ -310,27 +320,18 @@ def measure(
     return result
 
 
-def reach_report(
-    db: Database,
-    category: str,
-    *,
-    mode: str,
-    threshold_min: float | None = None,
-    prefer: str | None = None,
-    include_imprecise: bool = False,
-    level: str | None = None,
-) -> dict:
-    """Who is beyond threshold_min minutes of the category's assets by a mode (see the module notes)."""
-    cat, src, level, threshold, basis = report_setup(db, category, mode, threshold_min, prefer, level)
+def reach_report(db: Database, category: str, q: TravelQuery) -> dict:
+    """Who is beyond q.threshold_min minutes of the category's assets by q.mode (see the module notes)."""
+    cat, src, level, threshold, basis = report_setup(db, category, q)
     version = store.data_version(db)
-    key = (store.db_key(db), version, category, src.kind, mode, threshold, include_imprecise, level)
+    key = (store.db_key(db), version, category, src.kind, q.mode, threshold, q.include_imprecise, level)
     cached = _results_cache.get(key)
     if cached is not None:
         return cached
     data = load_area_data(db, level)
-    assets = assets_for(db, category, include_imprecise)
+    assets = assets_for(db, category, q.include_imprecise)
     m = measure(db, src, data, assets, threshold, category)
-    report = shape_report(cat, src, data, assets, m, threshold, basis, include_imprecise)
+    report = shape_report(cat, src, data, assets, m, threshold, basis, q.include_imprecise)
     report["data_version"] = version
     return _results_cache.put(key, report)
 

@@ -18,6 +18,7 @@ from assetmap.errors import InvalidParameter
 from assetmap.services.areadata import LRU, default_level, load_area_data
 from assetmap.services.reach import _round, assets_for, category_row
 from assetmap.services.travel import (
+    TravelQuery,
     matrix_data,
     measure,
     measure_matrix,
@@ -52,21 +53,12 @@ def can_add_sites(db: Database, mode: str, prefer: str | None = None) -> bool:
     return src.kind == "network" or network_source(db, mode) is not None
 
 
-def scenario_report(
-    db: Database,
-    category: str,
-    scenario: dict,
-    *,
-    mode: str,
-    threshold_min: float | None = None,
-    prefer: str | None = None,
-    include_imprecise: bool = False,
-    level: str | None = None,
-) -> dict:
+def scenario_report(db: Database, category: str, scenario: dict, q: TravelQuery) -> dict:
     """Before/after totals and per-area changes for hypothetical new and closed sites, by travel time."""
-    cat, src, level, threshold, basis = report_setup(db, category, mode, threshold_min, prefer, level)
+    cat, src, level, threshold, basis = report_setup(db, category, q)
+    mode = q.mode
     data = load_area_data(db, level)
-    assets = assets_for(db, category, include_imprecise)
+    assets = assets_for(db, category, q.include_imprecise)
     known = {r["id"] for r in store.public_rows(db, categories=[category])}
     unknown = [i for i in scenario["remove"] if i not in known]
     if unknown:

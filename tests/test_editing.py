@@ -152,6 +152,7 @@ def test_archive_history_restore_and_purge(as_role, db):
     store.update_asset(db, 10, {"name": "Renamed"}, "someone")
     page = editor.get("/assets/10/history").get_data(as_text=True)
     assert "archive" in page and "Renamed" in page
+    assert "Restore version 1" in page and "Restore version 3" not in page  # not the version it is now
     v1 = store.asset_history(db, 10)[-1]["version"]
     resp = editor.post(
         f"/assets/10/restore/{v1}", data={"csrf_token": token, "version": store.get_asset(db, 10)["version"]}

@@ -132,3 +132,21 @@ def as_role(app, accounts):
         return client, token
 
     return make
+
+
+def new_site_in_bracebridge(db, confidential: int) -> int:
+    """A social-services site ("New Shelter") in Bracebridge with an exact point; returns its id."""
+    from assetmap import store
+
+    return store.create_asset(
+        db,
+        {
+            "name": "New Shelter",
+            "category": "social_services",
+            "latitude": 45.2501,
+            "longitude": -79.1502,
+            "location_precision": "exact",
+            "confidential": confidential,
+        },
+        "test",
+    )

@@ -1,7 +1,6 @@
 """Reach and access measures on tiny hand-computable layouts, against exact geometry and PySAL."""
 
 import numpy as np
-import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon, box
 from shapely.ops import unary_union
@@ -9,6 +8,7 @@ from shapely.ops import unary_union
 from needs_assessment import access as fca
 from needs_assessment import reach
 from needs_assessment.geo import LocalProjection, sample_points
+from tests.pysal_oracle import access_inputs
 
 
 def square_samples(n=10, size=1000.0, area=0):
@@ -226,19 +226,7 @@ def test_2sfca_matches_pysal_access(method):
     catchment = 8_000.0
     pairs = fca.catchment_pairs(demand_xy, supply_xy, catchment, circuity=1.2)
     ours = fca.two_step_fca(pairs, pop, cap, method=method)
-    demand_df = pd.DataFrame({"geoid": np.arange(120), "pop": pop}).set_index("geoid")
-    supply_df = pd.DataFrame({"geoid": np.arange(25), "cap": cap}).set_index("geoid")
-    cost_df = pd.DataFrame({"origin": pairs.demand, "dest": pairs.supply, "cost": pairs.distance_m})
-    acc = Access(
-        demand_df=demand_df,
-        demand_value="pop",
-        supply_df=supply_df,
-        supply_value="cap",
-        cost_df=cost_df,
-        cost_origin="origin",
-        cost_dest="dest",
-        cost_name="cost",
-    )
+    acc = Access(**access_inputs(pairs, pop, cap))
     if method == "2sfca":
         theirs = acc.two_stage_fca(name="x", max_cost=catchment)
     else:

@@ -17,7 +17,7 @@ import zipfile
 import pytest
 
 from assetmap import store
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.conftest import PASSWORD, csrf_token, new_site_in_bracebridge, sign_in
 
 SHELTER = 91  # Muskoka Interval House: confidential, in Bracebridge (demo data)
 
@@ -130,18 +130,7 @@ def _figures(client, category: str) -> dict:
 
 def test_confidential_site_with_exact_point_changes_no_public_figure(db, client):
     before = _figures(client, "social_services")
-    store.create_asset(
-        db,
-        {
-            "name": "New Shelter",
-            "category": "social_services",
-            "latitude": 45.2501,
-            "longitude": -79.1502,
-            "location_precision": "exact",
-            "confidential": 1,
-        },
-        "test",
-    )
+    new_site_in_bracebridge(db, confidential=1)
     after = _figures(client, "social_services")
     assert after == before
     report = client.get("/api/reach?category=social_services").get_json()

@@ -6,6 +6,7 @@ from scipy.spatial import cKDTree
 
 from needs_assessment import access as fca
 from needs_assessment import reach, whatif
+from tests.conftest import new_site_in_bracebridge
 
 
 def place(seed, n_areas=300, n_sites=40):
@@ -198,32 +199,14 @@ def test_closing_or_adding_a_confidential_site_changes_no_figure(db, client):
     assert _scenario(client, {**add, "remove": [SHELTER]}) == {**plain, "removed": 1}
     # A new confidential site with an exact point, then the same what-if: the cached answer before
     # is dropped with the data version, and the new one is the same, figure for figure.
-    store_create(db, confidential=1)
+    new_site_in_bracebridge(db, confidential=1)
     assert _scenario(client, add) == plain
 
 
 def test_a_public_site_saved_between_two_what_ifs_is_counted(db, client):
     add = {"add": [{"lon": -79.4, "lat": 45.2}]}
     first = _scenario(client, add)
-    store_create(db, confidential=0)
+    new_site_in_bracebridge(db, confidential=0)
     second = _scenario(client, add)
     assert second["before"]["assets_used"] == first["before"]["assets_used"] + 1
     assert second["before"]["unreached_population"] < first["before"]["unreached_population"]
-
-
-def store_create(db, confidential):
-    """A social-services site in Bracebridge with an exact point."""
-    from assetmap import store
-
-    store.create_asset(
-        db,
-        {
-            "name": "New Shelter",
-            "category": "social_services",
-            "latitude": 45.2501,
-            "longitude": -79.1502,
-            "location_precision": "exact",
-            "confidential": confidential,
-        },
-        "test",
-    )

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.cli.common import command_db, offline_geocoder, print_rows
+from app.cli.common import command_db, finish_import, numbered, offline_geocoder
 from app.db import init_db
 from assetmap import store
 from assetmap.errors import Conflict, InvalidParameter
@@ -18,10 +18,6 @@ from assetmap.services import demo, demo_places
 from assetmap.store import backup, users
 from assetmap.vocab import categories
 from assetmap.vocab.categories import ensure_default_categories
-
-
-def _print_rows(kind: str, rows: list[tuple[int, str]]) -> None:
-    print_rows("", [(f"{kind} {n}", reason) for n, reason in rows])
 
 
 @click.command("init-db")
@@ -110,14 +106,13 @@ def import_assets_command(path, source):
         )
     except tables.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}: {report.summary()}.")
-    if report.warnings:
-        click.echo("Warnings:", err=True)
-        _print_rows("row", report.warnings)
-    if report.errors:
-        click.echo("Rejected rows (fix and re-import; good rows are already saved):", err=True)
-        _print_rows("row", report.errors)
-        raise SystemExit(1)
+    finish_import(
+        path,
+        report,
+        listed=[("Warnings:", numbered("row", report.warnings))],
+        rejected_title="Rejected rows (fix and re-import; good rows are already saved):",
+        rejected=numbered("row", report.errors),
+    )
 
 
 @click.command("import-areas")
@@ -139,12 +134,13 @@ def import_areas_command(path, level, id_field, name_field, population_field, cr
         )
     except tables.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}: {report.summary()}.")
-    if report.indicators:
-        click.echo(f"Indicators: {', '.join(report.indicators)}")
-    if report.errors:
-        _print_rows("feature", report.errors)
-        raise SystemExit(1)
+    finish_import(
+        path,
+        report,
+        facts=[f"Indicators: {', '.join(report.indicators)}"] if report.indicators else [],
+        rejected_title="Rejected features (the others are saved):",
+        rejected=numbered("feature", report.errors),
+    )
 
 
 @click.command("create-user")

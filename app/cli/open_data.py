@@ -9,13 +9,12 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from app.cli.common import command_db, offline_geocoder, print_rows
+from app.cli.common import command_db, finish_import, numbered, offline_geocoder
 from assetmap.formats import census, osm
 from assetmap.formats.hsds import package as hsds_io
 from assetmap.formats.tables import ImportFileError
 
 _db = command_db
-_print = print_rows
 
 
 def _geocoder():
@@ -60,14 +59,13 @@ def import_hsds_command(path, mapping, default_category, source):
         )
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}: {report.summary()}.")
-    for line in hsds_io.report_lines(report):
-        click.echo(line, err=True)
-    _print("Warnings:", report.warnings)
-    _print("Skipped (not imported):", report.skipped)
-    if report.errors:
-        _print("Rejected (fix and re-import; the good ones are already saved):", report.errors)
-        raise SystemExit(1)
+    finish_import(
+        path,
+        report,
+        notes=hsds_io.report_lines(report),
+        listed=[("Warnings:", report.warnings), ("Skipped (not imported):", report.skipped)],
+        rejected_title="Rejected (fix and re-import; the good ones are already saved):",
+    )
 
 
 @click.command("import-osm")
@@ -86,13 +84,12 @@ def import_osm_command(path, mapping):
         report = osm.import_osm(db, path, tag_map_path=mapping)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}: {report.summary()}.")
-    for reason, count in sorted(report.skipped.items()):
-        click.echo(f"Skipped {count} feature(s) tagged {reason}.", err=True)
-    _print("Warnings:", report.warnings)
-    if report.errors:
-        _print("Rejected (the others are saved):", report.errors)
-        raise SystemExit(1)
+    finish_import(
+        path,
+        report,
+        notes=[f"Skipped {count} feature(s) tagged {reason}." for reason, count in sorted(report.skipped.items())],
+        listed=[("Warnings:", report.warnings)],
+    )
 
 
 @click.command("import-census-profile")
@@ -114,15 +111,15 @@ def import_census_profile_command(path, mapping, level, id_column, source):
         report = census.import_profile(db, path, mapping, level=level, id_column=id_column, source=source)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}: {report.summary()}.")
-    click.echo(f"Indicators: {', '.join(report.indicators)}")
-    if report.missing:
-        click.echo(f"No values found for: {', '.join(report.missing)} (check the mapping)", err=True)
-    for key, count in sorted(report.suppressed.items()):
-        click.echo(f"  {key}: {count} suppressed value(s) left empty", err=True)
-    if report.errors:
-        _print("Rejected values (the others are saved):", [(f"row {n}", r) for n, r in report.errors])
-        raise SystemExit(1)
+    missing = [f"No values found for: {', '.join(report.missing)} (check the mapping)"] if report.missing else []
+    finish_import(
+        path,
+        report,
+        facts=[f"Indicators: {', '.join(report.indicators)}"],
+        notes=missing + [f"  {k}: {n} suppressed value(s) left empty" for k, n in sorted(report.suppressed.items())],
+        rejected_title="Rejected values (the others are saved):",
+        rejected=numbered("row", report.errors),
+    )
 
 
 COMMANDS = [export_hsds_command, import_hsds_command, import_osm_command, import_census_profile_command]

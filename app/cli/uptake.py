@@ -7,21 +7,19 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from app.cli.common import command_db, offline_geocoder, print_rows
+from app.cli.common import command_db, finish_import, offline_geocoder
 from assetmap.errors import InvalidParameter
 from assetmap.formats.tables import ImportFileError
 from assetmap.services import uptake_import
 
 
 def _report(path: str, report: uptake_import.ImportReport) -> None:
-    click.echo(f"{path}: {report.summary()}.")
-    if report.warnings:
-        click.echo("Notes:", err=True)
-        for line in report.warnings:
-            click.echo(f"  {line}", err=True)
-    if report.errors:
-        print_rows("Problems (fix them and import again; nothing was saved):", report.errors)
-        raise SystemExit(1)
+    finish_import(
+        path,
+        report,
+        notes=["Notes:", *(f"  {line}" for line in report.warnings)] if report.warnings else [],
+        rejected_title="Problems (fix them and import again; nothing was saved):",
+    )
 
 
 def _band_pairs(pairs: tuple[str, ...]) -> dict[str, str] | None:

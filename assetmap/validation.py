@@ -225,7 +225,9 @@ def _locate(rec: dict, clean: dict, errors: dict, warnings: list, geocoder, regi
         if found is not None:
             clean.update(latitude=round(found.latitude, 6), longitude=round(found.longitude, 6))
             clean["location_precision"] = found.raw["precision"]
-            clean["precision_source"] = f"geocoded: {found.raw['source']}"
+            typed = clean.get("precision_source") or ""  # words a person gave about the place are kept
+            said = f"geocoded: {found.raw['source']}" + (f"; {typed}" if typed else "")
+            clean["precision_source"] = said[: fields.FIELD["precision_source"].max_len]
             if clean["location_precision"] not in ("exact", "address", "postal_code"):
                 warnings.append(f"located only approximately ({clean['location_precision']}) from {found.address!r}")
         else:

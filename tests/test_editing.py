@@ -66,6 +66,20 @@ def test_add_by_postal_code_geocodes_and_records_history(as_role, db):
     assert history[0]["after"]["name"] == "Bracebridge Seniors Lunch"
 
 
+def test_typed_precision_source_is_kept_beside_the_geocoders(as_role, db):
+    # Placing the point from a postal code must not erase the words an editor typed about it.
+    client, token = as_role("editor")
+    typed = "postal code from the owner's letter, 2026"
+    resp = client.post(
+        "/assets/new",
+        data=form(token, name="Lunch Club", category="food", postal_code="P1L 2B5", precision_source=typed),
+    )
+    assert resp.status_code == 302
+    row = next(iter(db.query("SELECT * FROM assets WHERE name = 'Lunch Club'")))
+    assert row["location_precision"] == "postal_code"
+    assert row["precision_source"].startswith("geocoded: ") and typed in row["precision_source"]
+
+
 def test_dragged_marker_is_exact_and_confidential_kept(as_role, db):
     client, token = as_role("editor")
     client.post(

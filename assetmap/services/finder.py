@@ -36,35 +36,17 @@ from assetmap import fields, store
 from assetmap.errors import InvalidParameter
 from assetmap.privacy import public_asset
 from assetmap.services.finder_index import FinderIndex, cached_index, nocase
+from assetmap.store.search import WHO_AND_WHERE
 from assetmap.values import DEFAULT_LIMIT
 from assetmap.vocab import hours
 from needs_assessment.precision import PRECISE
 
 LATLON_RE = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
-# Columns of a result row; confidential rows lose the location ones (see public_result).
-# Fields a result carries besides id, name, category and its location (from the field registry).
-RESULT_FIELDS = tuple(
-    f
-    for f in fields.PUBLIC
-    if f
-    not in (
-        "id",
-        "name",
-        "category",
-        "latitude",
-        "longitude",
-        "location_precision",
-        "community",
-        "municipality",
-        "confidential",
-        "external_id",
-        "notes",
-        "precision_source",
-        "capacity",
-        "abcd_type",
-    )
-) + ("updated_at",)
+# Fields a result carries besides who and where the asset is (set by public_result itself) and the
+# fields a result never shows (from the field registry).
+NOT_IN_RESULTS = ("community", "municipality", "external_id", "notes", "precision_source", "capacity", "abcd_type")
+RESULT_FIELDS = tuple(f for f in fields.PUBLIC if f not in WHO_AND_WHERE and f not in NOT_IN_RESULTS) + ("updated_at",)
 
 
 class OutsideRegion(InvalidParameter):

@@ -28,10 +28,13 @@ import numpy as np
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
+from assetmap.services.areadata import LRU
+
 GEOD = Geod(ellps="WGS84")
 COST_CHOICES = {"free": ("free",), "low": ("free", "low")}
 DIRECT_BELOW = 2_000  # this many matching points or fewer: measure them all, no tree
 ELLIPSOID_SLACK = 1.01  # great-circle vs ellipsoid differ by < 0.6%: widen the ball by 1%
+PARTS_KEPT = 10_000  # result parts kept per data version, the most recently shown (1.5-3 KB each)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -75,6 +78,8 @@ class FinderIndex:
     has_point: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per position
     categories: list[dict] = field(default_factory=list)  # store.category_rows(): the finder's words
     text_cache: dict = field(default_factory=dict)  # q -> positions matching it, kept with this data version
+    parts: LRU = field(default_factory=lambda: LRU(PARTS_KEPT))  # asset id -> services.finder.ResultParts
+    memo: dict = field(default_factory=dict)  # what callers keep with this data version (the app: its words)
 
     @classmethod
     def build(cls, rows: Sequence[tuple], categories: Sequence[dict] = ()) -> FinderIndex:

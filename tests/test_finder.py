@@ -2,19 +2,21 @@
 
 import io
 import json
+import math
 import random
 import re
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from geopy.distance import geodesic
 
 from assetmap import fields, values
 from assetmap.errors import InvalidParameter
 from assetmap.geocoding import OfflineGeocoder
-from assetmap.services import finder
+from assetmap.services import finder, finder_index
 from assetmap.vocab import supports
 
 GEOCODER = OfflineGeocoder("assets_data/gazetteer.csv", region_center=(45.12, -79.35))
@@ -213,6 +215,56 @@ def test_expanding_search_matches_brute_force(empty_db):
         )[:limit]
         assert [r["name"] for r in got.results] == [n for _, n in expected]
         assert [r["distance_m"] for r in got.results] == [pytest.approx(d, abs=1) for d, _ in expected]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_kd_tree_finds_what_measuring_every_point_finds(seed):
+    """Past DIRECT_BELOW matching points the KD-tree answers: the same positions, metres and `more`
+    as measuring every matching point, with and without a rule that turns some away (open_at's)."""
+    rng = random.Random(seed)
+    rows, cats = [], ("food", "health", "parks")
+    for i in range(4 * finder_index.DIRECT_BELOW):
+        lat, lon = (
+            (44.8 + rng.random() * 0.7, -79.9 + rng.random() * 1.1) if i % 50 or not rows else rows[-1][3:5]
+        )  # some share a point
+        rows.append((i + 1, f"Site {i}", cats[i % 3], lat, lon, "exact", 0, "", "", "", "", ""))
+    index = finder_index.FinderIndex.build(rows)
+    for _ in range(12):
+        lat, lon = 44.7 + rng.random() * 0.9, -80.0 + rng.random() * 1.3
+        for limit, categories, accept in [
+            (rng.choice([1, 5, 20]), None, None),
+            (rng.choice([5, 20, 100]), ("food",), None),
+            (20, ("food", "health"), lambda p: p % 3 == 0),
+            (rng.choice([1, 20]), None, lambda p: p % 7 != 1),
+        ]:
+            keep = index.mask(categories=categories)
+            assert np.count_nonzero(keep) > finder_index.DIRECT_BELOW
+            everyone = np.flatnonzero(keep)
+            metres = index._geodesic(lat, lon, everyone)
+            expected = index.first_accepted(everyone, metres, accept or (lambda _p: True), limit)
+            assert index.nearest(lat, lon, keep, limit, accept) == expected
+
+
+def test_the_kd_tree_misses_no_point_of_a_ring_at_nearly_one_distance():
+    """Points about 10 km away in every direction: the sphere and the ellipsoid order them
+    differently, so the nearest by geodesic may lie beyond the k nearest chords asked first."""
+    rng = random.Random(7)
+    lat0, lon0 = math.radians(45.0), math.radians(-79.5)
+    rows = []
+    for i in range(3 * finder_index.DIRECT_BELOW // 2):
+        bearing, angle = rng.random() * 2 * math.pi, 10_000 / 6_371_000 * (1 + rng.random() * 1e-4)
+        lat = math.asin(math.sin(lat0) * math.cos(angle) + math.cos(lat0) * math.sin(angle) * math.cos(bearing))
+        lon = lon0 + math.atan2(
+            math.sin(bearing) * math.sin(angle) * math.cos(lat0), math.cos(angle) - math.sin(lat0) * math.sin(lat)
+        )
+        rows.append((i + 1, f"Site {i}", "food", math.degrees(lat), math.degrees(lon), "exact", 0, "", "", "", "", ""))
+    index = finder_index.FinderIndex.build(rows)
+    keep = index.mask()
+    everyone = np.flatnonzero(keep)
+    metres = index._geodesic(45.0, -79.5, everyone)
+    for limit in (1, 3, 20):
+        expected = index.first_accepted(everyone, metres, lambda _p: True, limit)
+        assert index.nearest(45.0, -79.5, keep, limit) == expected
 
 
 def test_no_place_lists_by_name_or_relevance(client):

@@ -26,7 +26,8 @@ from app.views.finder_words import (
     category_labels,
     decorate,
     origin_note,
-    request_words,
+    request_cards,
+    route_start,
 )
 from app.views.uptake import record_demand
 from assetmap import store, values
@@ -138,7 +139,7 @@ def search_api():
     origin, filters, limit = parse_search_args(request.args)
     index = finder_index()
     found = finder.search(db, origin, filters, limit=limit, zone=_zone(), region=_region(), index=index)
-    labels, words = category_labels(index.categories), request_words()
+    cards, start = request_cards(index), route_start(origin)
     near = None
     if origin is not None:
         near = {
@@ -148,28 +149,17 @@ def search_api():
             "longitude": round(origin.longitude, 5),
             "precision": origin.precision,
             "approximate": origin.approximate,
-            "note": origin_note(origin),
+            "note": origin_note(origin, cards.words),
         }
     return jsonify(
-        language=current_language(),
+        language=cards.words["language"],
         near=near,
         open_at=_iso(filters.open_at),
         evaluated_at=_iso(found.evaluated_at),
         count=len(found.results),
         more=found.more,
-        results=[api_result(decorate(r, labels, origin, words)) for r in found.results],
+        results=[cards.card(r, start, api=True) for r in found.results],
     )
-
-
-PAGE_ONLY = ("details", "unknown_list", "subcategory_lang", "mailing_address")  # the cards' own helpers
-
-
-def api_result(result: dict) -> dict:
-    """A decorated result as the API gives it (the words, without the page's layout helpers)."""
-    out = dict(result)
-    for key in PAGE_ONLY:
-        out.pop(key, None)
-    return out
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -184,7 +174,8 @@ def _searched(args) -> bool:
 def finder_page():
     """The finder: form, results by distance (server-rendered), small map, selection for a handout."""
     db = get_db()
-    labels = category_labels(finder_index().categories)
+    cards = request_cards(finder_index())
+    labels = cards.labels
     categories = store.list_categories(db)
     error = None
     origin = filters = found = None
@@ -202,8 +193,8 @@ def finder_page():
             record_demand(db, origin, filters, found, _zone())
     except InvalidParameter as exc:
         error = error_text(exc)
-    words = request_words()
-    results = [decorate(r, labels, origin, words) for r in found.results] if found else []
+    start = route_start(origin)
+    results = [cards.card(r, start) for r in found.results] if found else []
     now = datetime.now(ZoneInfo(_zone()))
     chosen = finder.assets_by_ids(db, selected, evaluated_at=now, zone=_zone(), region=_region())
     args = request.args

@@ -2,10 +2,16 @@
 
 Plain results (services.finder) get their labels, distances in words, the one line naming what is
 not known, and a directions link only where there is somewhere to go.
+
+A card's words that change only with the data (its labels, lists, what is not known, a street
+address's search link) are made once per asset, locale and data version and kept with the finder
+index (Cards, at most CARDS_KEPT per locale); those of the search (a distance, open now, details
+over two years old, a route from the searched place) are added to every result.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from babel.lists import format_list
@@ -13,6 +19,8 @@ from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
 
 from app.i18n import current_language
 from assetmap.services import finder
+from assetmap.services.areadata import LRU
+from assetmap.services.finder_index import FinderIndex
 from assetmap.vocab import subcategories
 from needs_assessment.precision import PRECISE
 
@@ -117,10 +125,15 @@ def distance_text(metres: float, words: dict | None = None) -> str:
 def place_text(result: dict, words: dict | None = None) -> str:
     """Where a result is, in words, without a false distance."""
     words = _words() if words is None else words
-    if result["location"] == "confidential":
-        return _text(words, "location confidential: contact them by phone")
     if result["location"] == "distance" and result.get("distance_m") is not None:
         return distance_text(result["distance_m"], words)
+    return _place_words(result, words)
+
+
+def _place_words(result: dict, words: dict) -> str:
+    """place_text without a distance (what the data alone says)."""
+    if result["location"] == "confidential":
+        return _text(words, "location confidential: contact them by phone")
     if result["location"] == "community" and result.get("place"):
         return _text(words, "in %(community)s", community=result["place"])
     if result.get("place"):
@@ -128,25 +141,28 @@ def place_text(result: dict, words: dict | None = None) -> str:
     return _text(words, "location not known")
 
 
-def origin_note(origin: finder.Origin | None) -> str | None:
+def origin_note(origin: finder.Origin | None, words: dict | None = None) -> str | None:
     """What the distances are measured from, and how rough that is."""
     if origin is None:
         return None
+    words = _words() if words is None else words
     if origin.precision == "rural_postal_code" and origin.postal_code:
-        return gettext(
+        return _text(
+            words,
             "%(code)s is a rural postal code covering a wide area; distances are approximate.",
             code=origin.postal_code,
         )
     if origin.precision == "rural_postal_code":
-        return gettext(
+        return _text(
+            words,
             "%(place)s is located only roughly (a rural postal area); distances are approximate.",
             place=origin.label,
         )
     if origin.precision in ("community", "municipality"):
-        return gettext("Distances are measured from the centre of %(place)s.", place=origin.label)
+        return _text(words, "Distances are measured from the centre of %(place)s.", place=origin.label)
     if origin.precision == "coordinates":
-        return gettext("Distances are measured from the point you gave.")
-    return gettext("Distances are measured from %(place)s.", place=origin.label)
+        return _text(words, "Distances are measured from the point you gave.")
+    return _text(words, "Distances are measured from %(place)s.", place=origin.label)
 
 
 def category_labels(rows: list[dict]) -> dict[str, str]:
@@ -188,6 +204,18 @@ UNKNOWN_WORDS = {
 
 def details(result: dict) -> dict[str, str | None]:
     """The text of each card detail (None when not known); a confidential site has no address."""
+    return _with_seen(_known_details(result), result)
+
+
+def _with_seen(known: dict[str, str | None], result: dict) -> dict[str, str | None]:
+    """A copy of the details with when they were last seen, unless that is old (old_year: flagged
+    instead)."""
+    if result.get("last_seen") and not result.get("old_year"):
+        return {**known, "seen": result["last_seen"]}
+    return dict(known)
+
+
+def _known_details(result: dict) -> dict[str, str | None]:
     out = {
         "address": ", ".join(p for p in (result.get("address"), result.get("place"), result.get("postal_code")) if p),
         "phone": result.get("phone"),
@@ -199,8 +227,6 @@ def details(result: dict) -> dict[str, str | None]:
         "serves": "; ".join(p for p in (result.get("ages_text"), result.get("eligibility")) if p),
         "verified": result.get("verified_date"),
     }
-    if result.get("last_seen") and not result.get("old_year"):  # when known (an old one is flagged instead)
-        out["seen"] = result["last_seen"]
     if result["location"] == "confidential":
         del out["address"]
     return {k: (v or None) for k, v in out.items()}
@@ -239,15 +265,29 @@ def unknown_text(known: dict[str, str | None], words: dict | None = None) -> str
     return sentence[:1].upper() + sentence[1:]
 
 
-def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None, words: dict | None = None) -> dict:
-    """Add the words people read (in the request's language) to a plain result; `words`:
-    request_words(), when the caller decorates many."""
-    words = _words() if words is None else words
-    out = dict(result)
+# The cards' own helpers: on the page, not in the API.
+PAGE_ONLY = ("details", "unknown_list", "subcategory_lang", "mailing_address")
+ROUTE_URL = "https://www.openstreetmap.org/directions?route="
+ROUTE_BETWEEN = quote(";")  # quote() takes a character at a time: quote(a + ";" + b) is the three joined
+
+
+@dataclass(frozen=True, slots=True)
+class DataWords:
+    """The words of a card that change only with the data and the locale, in decorate's order, and
+    the end of a route to its precise point."""
+
+    words: dict
+    route_end: str | None
+
+
+def data_words(result: dict, labels: dict[str, str], words: dict) -> DataWords:
+    """What decorate adds to a result that its search does not change; the rest (a distance, the
+    open state's words, the age of the details, a route from the searched place) is None here."""
+    out: dict = {}
     out["category_label"] = labels.get(result["category"], result["category"])
     out["subcategory_label"], out["subcategory_lang"] = subcategory_label(result.get("subcategory"), words["language"])
-    out["place_text"] = place_text(result, words)
-    out["open_text"] = _label(words, "open", OPEN_LABELS, result["open_state"])
+    out["place_text"] = _place_words(result, words)
+    out["open_text"] = None
     out["languages_text"] = _list_words(result.get("language_codes"), LANGUAGE_LABELS, "language", words) or result.get(
         "languages"
     )
@@ -255,17 +295,79 @@ def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None,
     out["wheelchair_text"] = _label(words, "wheelchair", WHEELCHAIR_LABELS, wheelchair) if wheelchair else None
     out["cost_text"] = _label(words, "cost", COST_LABELS, cost) if cost else None
     out["ages_text"] = _list_words(result.get("age_groups"), AGE_LABELS, "age", words)
-    out["directions_url"] = directions_url(result, origin)
-    out["old_text"] = (
-        _text(words, "Last seen %(year)s — check before you go.", year=result["old_year"])
-        if result.get("old_year")
-        else None
-    )
+    end = route_end(result)
+    out["directions_url"] = None if end is not None else directions_url(result, None)
+    out["old_text"] = None
     out["mailing_address"] = result.get("address_kind") == "mailing"
-    out["details"] = details(out)
-    out["unknown_list"] = unknown_list(out["details"], words)
+    out["details"] = _known_details({**result, **out})
+    out["unknown_list"] = unknown_list(out["details"], words)  # "seen" is never unknown: the same with it
     out["unknown_text"] = unknown_text(out["details"], words)
+    return DataWords(out, end)
+
+
+def card(result: dict, known: DataWords, start: str, words: dict, *, api: bool = False) -> dict:
+    """A result with its words: `known` (data_words of the result) and those of this search;
+    `start`: route_start() of the searched place. api: without the page's helpers (PAGE_ONLY)."""
+    out = {**result, **known.words}
+    if result["location"] == "distance" and result.get("distance_m") is not None:
+        out["place_text"] = distance_text(result["distance_m"], words)
+    out["open_text"] = _label(words, "open", OPEN_LABELS, result["open_state"])
+    if known.route_end is not None:
+        out["directions_url"] = ROUTE_URL + start + ROUTE_BETWEEN + known.route_end
+    if result.get("old_year"):
+        out["old_text"] = _text(words, "Last seen %(year)s — check before you go.", year=result["old_year"])
+    if api:
+        for key in PAGE_ONLY:
+            del out[key]
+    else:
+        out["details"] = _with_seen(out["details"], result)
     return out
+
+
+def decorate(result: dict, labels: dict[str, str], origin: finder.Origin | None, words: dict | None = None) -> dict:
+    """Add the words people read (in the request's language) to a plain result; `words`:
+    request_words(), when the caller decorates many (Cards keeps them per data version)."""
+    words = _words() if words is None else words
+    return card(result, data_words(result, labels, words), route_start(origin), words)
+
+
+CARDS_KEPT = 10_000  # the data's words of this many results per locale and data version (about 1.5 KB each)
+
+
+class Cards:
+    """Result cards in one locale for one data version: the words that change only with the data
+    are made once per asset and kept (data_words), those of the search are added per result."""
+
+    def __init__(self, labels: dict[str, str], words: dict):
+        self.labels, self.words, self.kept = labels, words, LRU(CARDS_KEPT)
+
+    def card(self, result: dict, start: str, *, api: bool = False) -> dict:
+        """decorate(result) for the searched place whose route_start() is `start`."""
+        known = self.kept.get(result["id"])
+        if known is None:
+            known = self.kept.put(result["id"], data_words(result, self.labels, self.words))
+        return card(result, known, start, self.words, api=api)
+
+
+def request_cards(index: FinderIndex) -> Cards:
+    """The cards of the index's data version in the request's locale (kept with the index)."""
+    key = ("cards", str(get_locale() or "en"))
+    found = index.memo.get(key)
+    if found is None:
+        found = index.memo.setdefault(key, Cards(category_labels(index.categories), request_words()))
+    return found
+
+
+def route_start(origin: finder.Origin | None) -> str:
+    """The start of a route from the searched place, quoted ('' when there is none or it is rough)."""
+    return quote(f"{origin.latitude:.5f},{origin.longitude:.5f}") if origin and not origin.approximate else ""
+
+
+def route_end(result: dict) -> str | None:
+    """The end of a route to the result's precise point, quoted; None when it has none."""
+    if result["location"] == "distance" and result.get("location_precision") in PRECISE:
+        return quote(f"{result['latitude']},{result['longitude']}")
+    return None
 
 
 def directions_url(result: dict, origin: finder.Origin | None) -> str | None:
@@ -274,10 +376,9 @@ def directions_url(result: dict, origin: finder.Origin | None) -> str | None:
     Never from a mailing address (a PO box is not where people go) nor from an address whose kind
     is not known to be a street address (descriptions such as "Corner of Queen St and West St").
     """
-    if result["location"] == "distance" and result.get("location_precision") in PRECISE:
-        start = f"{origin.latitude:.5f},{origin.longitude:.5f}" if origin and not origin.approximate else ""
-        end = f"{result['latitude']},{result['longitude']}"
-        return "https://www.openstreetmap.org/directions?route=" + quote(f"{start};{end}")
+    end = route_end(result)
+    if end is not None:
+        return ROUTE_URL + route_start(origin) + ROUTE_BETWEEN + end
     if result["location"] in ("distance", "community") and result.get("address") and street_address(result):
         text = ", ".join(p for p in (result["address"], result.get("place"), result.get("postal_code")) if p)
         return "https://www.openstreetmap.org/search?" + urlencode({"query": text})

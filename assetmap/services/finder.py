@@ -16,9 +16,12 @@ Without a place, everything matching is listed by name (or by text relevance whe
 
 The search runs over an in-memory index of the public assets (services.finder_index: filter
 masks and a KD-tree, rebuilt when the data changes), with FTS5 (`assets_fts`) for text: at most
-three SQL statements a search (the data version, the text matches, the result rows; a word
-searched near a place again at the same data version reuses its matches), and work
-bounded by the number of assets whatever is asked.
+three SQL statements a search (the data version, the text matches, the result rows), and work
+bounded by the number of assets whatever is asked. What changes only with the data is kept with
+the index of its data version: a word's matches near a place, and each result's parts (result_parts:
+the public row as a result, read once); a search adds only what changes with it (timed_result: the
+distance, whether it is open at the moment searched, whether its details are over two years old).
+A search whose words and results were all seen before at this data version runs one statement.
 """
 
 from __future__ import annotations
@@ -36,35 +39,17 @@ from assetmap import fields, store
 from assetmap.errors import InvalidParameter
 from assetmap.privacy import public_asset
 from assetmap.services.finder_index import FinderIndex, cached_index, nocase
+from assetmap.store.search import WHO_AND_WHERE
 from assetmap.values import DEFAULT_LIMIT
 from assetmap.vocab import hours
 from needs_assessment.precision import PRECISE
 
 LATLON_RE = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
-# Columns of a result row; confidential rows lose the location ones (see public_result).
-# Fields a result carries besides id, name, category and its location (from the field registry).
-RESULT_FIELDS = tuple(
-    f
-    for f in fields.PUBLIC
-    if f
-    not in (
-        "id",
-        "name",
-        "category",
-        "latitude",
-        "longitude",
-        "location_precision",
-        "community",
-        "municipality",
-        "confidential",
-        "external_id",
-        "notes",
-        "precision_source",
-        "capacity",
-        "abcd_type",
-    )
-) + ("updated_at",)
+# Fields a result carries besides who and where the asset is (set by result_parts itself) and the
+# fields a result never shows (from the field registry).
+NOT_IN_RESULTS = ("community", "municipality", "external_id", "notes", "precision_source", "capacity", "abcd_type")
+RESULT_FIELDS = tuple(f for f in fields.PUBLIC if f not in WHO_AND_WHERE and f not in NOT_IN_RESULTS) + ("updated_at",)
 
 
 class OutsideRegion(InvalidParameter):
@@ -176,17 +161,23 @@ def index_for(db: Database) -> FinderIndex:
     return cached_index(key, lambda: FinderIndex.build(store.finder_index_rows(db), store.category_rows(db)))
 
 
-def _open_filter(filters: Filters, index: FinderIndex, zone: str, region: str) -> Callable[[int], bool] | None:
+def _open_states(at: datetime, zone: str, region: str) -> Callable[[str | None], str]:
+    """hours.state_at(expression, at) looked up once per expression (one search's moment)."""
+    known: dict[str | None, str] = {}
+
+    def state(expression: str | None) -> str:
+        found = known.get(expression)
+        if found is None:
+            found = known[expression] = hours.state_at(expression, at, zone, region)
+        return found
+
+    return state
+
+
+def _open_filter(filters: Filters, index: FinderIndex, state) -> Callable[[int], bool] | None:
     if filters.open_at is None:
         return None
-    known: dict[int, bool] = {}
-
-    def is_open(position: int) -> bool:
-        if position not in known:
-            known[position] = hours.state_at(index.hours[position], filters.open_at, zone, region) == hours.OPEN
-        return known[position]
-
-    return is_open
+    return lambda position: state(index.hours[position]) == hours.OPEN
 
 
 def _text_positions(db: Database, index: FinderIndex, q: str) -> np.ndarray | None:
@@ -240,7 +231,8 @@ def search(
         text_ids=text_ids,
         text_positions=text_positions,
     )
-    accept = _open_filter(filters, index, zone, region)
+    state = _open_states(evaluated_at, zone, region)
+    accept = _open_filter(filters, index, state)
     rank_m: dict[int, float] = {}
     if origin is not None:
         located, distances, more = index.nearest(origin.latitude, origin.longitude, keep, limit, accept)
@@ -258,14 +250,25 @@ def search(
     else:
         order, result.more = index.in_order(index.name_order, keep, limit, accept)
     ids = [int(index.ids[p]) for p in order]
-    rows = store.public_rows_for_ids(db, ids)
+    today = evaluated_at.date()
     result.results = [
-        public_result(rows[i], rank_m.get(i), evaluated_at=evaluated_at, zone=zone, region=region)
-        for i in ids
-        if i in rows
+        timed_result(parts, rank_m.get(parts.result["id"]), state(parts.result["opening_hours"]), today)
+        for parts in parts_for_ids(db, index, ids)
     ]
     result.stats = {"candidates": int(keep.sum()), "nearest_m": min(rank_m.values()) if rank_m else None}
     return result
+
+
+def parts_for_ids(db: Database, index: FinderIndex, ids: Sequence[int]) -> list[ResultParts]:
+    """The result parts of active assets in the order of ids (unknown or inactive ids left out):
+    those kept with the index of this data version, the others read in one statement and kept."""
+    found = [index.parts.get(i) for i in ids]
+    missing = [i for i, parts in zip(ids, found, strict=True) if parts is None]
+    if missing:
+        rows = store.public_rows_for_ids(db, missing)
+        made = {i: index.parts.put(i, result_parts(rows[i])) for i in missing if i in rows}
+        found = [made.get(i) if parts is None else parts for i, parts in zip(ids, found, strict=True)]
+    return [parts for parts in found if parts is not None]
 
 
 def location_kind(row: dict) -> str:
@@ -277,6 +280,49 @@ def location_kind(row: dict) -> str:
     return "distance" if row["location_precision"] in PRECISE else "community"
 
 
+@dataclass(frozen=True, slots=True)
+class ResultParts:
+    """What a result holds that changes only with the data (kept per data version): the result with
+    its distance, open state and old year still None, and when its details were last seen or
+    verified (seen_date)."""
+
+    result: dict
+    seen: date | None
+
+
+def result_parts(row: dict) -> ResultParts:
+    """A public_assets row as a result's parts: never a location for a confidential site."""
+    kind = location_kind(row)
+    row = public_asset(row)  # confidential: nothing that places it (assetmap.privacy)
+    out = {k: row.get(k) for k in ("id", "name", "category")}
+    out["location"] = kind
+    out["distance_m"] = None
+    out["place"] = (row.get("community") or row.get("municipality") or None) if kind != "confidential" else None
+    for key in RESULT_FIELDS:
+        out[key] = row.get(key) or None
+    out["location_precision"] = row.get("location_precision")
+    out["latitude"] = round(row["latitude"], 5) if kind == "distance" else None
+    out["longitude"] = round(row["longitude"], 5) if kind == "distance" else None
+    out["open_state"] = None
+    out["old_year"] = None
+    if kind == "confidential":
+        for key in ("address", "postal_code", "location_precision"):
+            out[key] = None
+    return ResultParts(out, seen_date(row.get("last_seen"), row.get("verified_date")))
+
+
+def timed_result(parts: ResultParts, rank_m: float | None, open_state: str, today: date) -> dict:
+    """The result of parts for one search: its distance (precise points only), its open state
+    (hours.state_at at the search's moment) and, on `today`, the year of details over two years
+    old (old_record_year)."""
+    out = dict(parts.result)
+    if out["location"] == "distance" and rank_m is not None:
+        out["distance_m"] = round(rank_m)
+    out["open_state"] = open_state
+    out["old_year"] = old_year(parts.seen, today)
+    return out
+
+
 def public_result(
     row: dict,
     rank_m: float | None,
@@ -286,26 +332,27 @@ def public_result(
     region: str = "CA-ON",
 ) -> dict:
     """One result as plain data: never a location for a confidential site, no distance unless precise."""
-    kind = location_kind(row)
-    row = public_asset(row)  # confidential: nothing that places it (assetmap.privacy)
-    out = {k: row.get(k) for k in ("id", "name", "category")}
-    out["location"] = kind
-    out["distance_m"] = round(rank_m) if kind == "distance" and rank_m is not None else None
-    out["place"] = (row.get("community") or row.get("municipality") or None) if kind != "confidential" else None
-    for key in RESULT_FIELDS:
-        out[key] = row.get(key) or None
-    out["location_precision"] = row.get("location_precision")
-    out["latitude"] = round(row["latitude"], 5) if kind == "distance" else None
-    out["longitude"] = round(row["longitude"], 5) if kind == "distance" else None
-    out["open_state"] = hours.state_at(row.get("opening_hours"), evaluated_at, zone, region)
-    out["old_year"] = old_record_year(row.get("last_seen"), evaluated_at.date(), row.get("verified_date"))
-    if kind == "confidential":
-        for key in ("address", "postal_code", "location_precision"):
-            out[key] = None
-    return out
+    parts = result_parts(row)
+    state = hours.state_at(parts.result["opening_hours"], evaluated_at, zone, region)
+    return timed_result(parts, rank_m, state, evaluated_at.date())
 
 
 OLD_AFTER_DAYS = 2 * 365  # details last seen longer ago are shown with their year, never as current
+_DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def seen_date(last_seen: str | None, verified_date: str | None = None) -> date | None:
+    """When details were last seen or verified, whichever is later (a month or a year alone: its
+    first day); None when last_seen is not given.
+
+    >>> seen_date("2018-01"), seen_date("2018-01", "2019-05-02"), seen_date(None, "2019-05-02")
+    (datetime.date(2018, 1, 1), datetime.date(2019, 5, 2), None)
+    """
+    dates = [d for d in (last_seen, verified_date) if d and _DATE_RE.match(d)]
+    if not last_seen or not dates:
+        return None
+    year, month, day = (int(p) for p in (max(dates) + "-01-01")[:10].split("-"))
+    return date(year, month, day)
 
 
 def old_record_year(last_seen: str | None, today: date, verified_date: str | None = None) -> int | None:
@@ -316,11 +363,12 @@ def old_record_year(last_seen: str | None, today: date, verified_date: str | Non
     (2018, None)
     >>> old_record_year("2018-01", date(2026, 11, 1), verified_date="2026-06-01")
     """
-    dates = [d for d in (last_seen, verified_date) if d and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", d)]
-    if not last_seen or not dates:
-        return None
-    year, month, day = (int(p) for p in (max(dates) + "-01-01")[:10].split("-"))
-    return year if (today - date(year, month, day)).days > OLD_AFTER_DAYS else None
+    return old_year(seen_date(last_seen, verified_date), today)
+
+
+def old_year(seen: date | None, today: date) -> int | None:
+    """seen's year when it is over two years before today (OLD_AFTER_DAYS), else None."""
+    return seen.year if seen is not None and (today - seen).days > OLD_AFTER_DAYS else None
 
 
 def assets_by_ids(

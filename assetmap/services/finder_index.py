@@ -28,10 +28,13 @@ import numpy as np
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
+from assetmap.services.areadata import LRU
+
 GEOD = Geod(ellps="WGS84")
 COST_CHOICES = {"free": ("free",), "low": ("free", "low")}
 DIRECT_BELOW = 2_000  # this many matching points or fewer: measure them all, no tree
 ELLIPSOID_SLACK = 1.01  # great-circle vs ellipsoid differ by < 0.6%: widen the ball by 1%
+PARTS_KEPT = 10_000  # result parts kept per data version, the most recently shown (1.5-3 KB each)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -75,6 +78,8 @@ class FinderIndex:
     has_point: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per position
     categories: list[dict] = field(default_factory=list)  # store.category_rows(): the finder's words
     text_cache: dict = field(default_factory=dict)  # q -> positions matching it, kept with this data version
+    parts: LRU = field(default_factory=lambda: LRU(PARTS_KEPT))  # asset id -> services.finder.ResultParts
+    memo: dict = field(default_factory=dict)  # what callers keep with this data version (the app: its words)
 
     @classmethod
     def build(cls, rows: Sequence[tuple], categories: Sequence[dict] = ()) -> FinderIndex:
@@ -188,7 +193,6 @@ class FinderIndex:
     ) -> tuple[list[int], dict[int, float], bool]:
         """(positions of the `limit` nearest public points passing keep and accept, nearest first;
         their geodesic distances in metres; whether more would follow)."""
-        accept = accept or (lambda _p: True)
         matching = int(np.count_nonzero(keep))  # located or not: a bound, without gathering
         if matching <= DIRECT_BELOW or self.tree is None:
             candidates = np.flatnonzero(keep)
@@ -203,10 +207,16 @@ class FinderIndex:
     def first_accepted(
         self, positions: np.ndarray, dist: np.ndarray, accept, limit: int
     ) -> tuple[list[int], dict[int, float], bool]:
-        """The first `limit` accepted positions by distance, then id: (positions, metres, more?)."""
+        """The first `limit` accepted positions by distance, then id: (positions, metres, more?);
+        accept None: every one."""
+        order = np.lexsort((self.ids[positions], dist))
+        if accept is None:
+            first = order[:limit]
+            found = positions[first].tolist()
+            return found, dict(zip(found, dist[first].tolist(), strict=True)), len(order) > limit
         found: list[int] = []
         metres: dict[int, float] = {}
-        for k in np.lexsort((self.ids[positions], dist)).tolist():
+        for k in order.tolist():
             p = int(positions[k])
             if accept(p):
                 if len(found) == limit:
@@ -224,20 +234,26 @@ class FinderIndex:
         while True:
             chord, pos = self.tree.query(origin, k)
             chord, positions = np.atleast_1d(chord), located[np.atleast_1d(pos)]
+            farthest = chord[-1]
             matching = keep[positions]
             chord, positions = chord[matching], positions[matching]
-            accepted = []  # chords of the first limit + 1 accepted, nearest first
-            for c, p in zip(chord.tolist(), positions.tolist(), strict=True):
-                if accept(p):
-                    accepted.append(c)
-                    if len(accepted) > limit:
-                        break
+            if accept is None:  # every match is accepted
+                accepted = chord[: limit + 1].tolist()
+            else:
+                accepted = []  # chords of the first limit + 1 accepted, nearest first
+                for c, p in zip(chord.tolist(), positions.tolist(), strict=True):
+                    if accept(p):
+                        accepted.append(c)
+                        if len(accepted) > limit:
+                            break
             if len(accepted) > limit or k >= n:
                 break
             k = min(n, k * 4)
         if len(accepted) <= limit:
             return positions.astype(np.intp)
         radius = accepted[limit] * ELLIPSOID_SLACK
+        if farthest > radius or k >= n:  # the k nearest hold every point within the radius
+            return positions[chord <= radius].astype(np.intp)
         ball = np.asarray(self.tree.query_ball_point(origin, radius), dtype=np.intp)
         positions = located[ball]
         return positions[keep[positions]]

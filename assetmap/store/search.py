@@ -7,20 +7,12 @@ from sqlite_utils import Database
 
 from assetmap.store.assets import fts_query
 
-INDEX_COLUMNS = (
-    "id",
-    "name",
-    "category",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "confidential",
-    "language_codes",
-    "wheelchair",
-    "cost_level",
-    "age_groups",
-    "opening_hours",
-)
+# Who and where an asset is: the index's first columns, and what a finder result sets itself
+# (services.finder.RESULT_FIELDS are the public fields besides these).
+WHO_AND_WHERE = ("id", "name", "category", "latitude", "longitude", "location_precision", "confidential")
+# The filters' columns, after WHO_AND_WHERE in the index's rows (FinderIndex.build reads them by position).
+FILTER_COLUMNS = ("language_codes", "wheelchair", "cost_level", "age_groups", "opening_hours")
+INDEX_COLUMNS = WHO_AND_WHERE + FILTER_COLUMNS
 
 
 def finder_index_rows(db: Database) -> list[tuple]:

@@ -245,6 +245,10 @@ def test_pdf_has_every_section_and_renders_to_png(client, db, tmp_path):
     ):
         assert heading in text, heading
     assert "Page 2 of" in text and "Open Government Licence" in text
+    # The three charts and both maps are drawn: their labels and legends are text in the PDF.
+    for label in ("assets per 1,000 residents", "% of residents beyond reach", "national quintile", "20 km",
+                  "400+ people/km²", "80–100% beyond reach", "left out: approximate point"):  # fmt: skip
+        assert label in text, label
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == len(reader.pages) >= 12

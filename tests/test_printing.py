@@ -1,9 +1,10 @@
 """The printed report's static maps: every area and every asset point is drawn, as one SVG path per
 style (WeasyPrint draws SVG element by element, so this is what keeps the PDF fast), with dots the
-size scatter() gave them."""
+size scatter() gave them; and the PDF is made with the garbage collector paused."""
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -105,3 +106,32 @@ def test_report_figures_draw_both_maps_and_the_charts(db):
     figures = printing.report_figures(db, row, store.list_categories(db))
     for key in ("assets_by_category", "reach_by_category", "quintile_distribution", "asset_map", "reach_map"):
         assert figures[key].startswith("data:image/svg+xml;base64,") and len(figures[key]) > 10_000, key
+
+
+def test_pdf_is_made_with_the_collector_paused_and_leaves_it_as_it_found_it():
+    from weasyprint import HTML
+
+    html = "<h1>Report</h1>" + "<p>Some words in a paragraph, laid out by WeasyPrint.</p>" * 400
+    collections = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        HTML(string=html).write_pdf()  # the same render with the collector running: it runs
+        assert len(collections) > 5
+        collections.clear()
+        pdf = printing.pdf_bytes(html, "http://localhost/")
+        assert gc.isenabled() and collections == [0]  # none while WeasyPrint ran; one young one after
+        assert pdf.startswith(b"%PDF-")
+        collections.clear()
+        gc.disable()  # someone else paused it: it stays paused, and nothing is collected
+        try:
+            printing.pdf_bytes("<p>x</p>", "http://localhost/")
+            assert not gc.isenabled() and collections == []
+        finally:
+            gc.enable()
+    finally:
+        gc.callbacks.remove(record)

@@ -135,3 +135,20 @@ def test_pdf_is_made_with_the_collector_paused_and_leaves_it_as_it_found_it():
             gc.enable()
     finally:
         gc.callbacks.remove(record)
+
+
+def test_fonts_are_loaded_once_per_thread_and_the_pdf_is_the_same():
+    import threading
+
+    from weasyprint import HTML
+
+    html = "<h1>Résumé</h1><p>Some words, 1,000 of them — and a table.</p>"
+    first, second = printing.pdf_bytes(html, "http://localhost/"), printing.pdf_bytes(html, "http://localhost/")
+    assert first == second == HTML(string=html).write_pdf()  # byte for byte as with fonts loaded afresh
+    mine = printing._font_config()
+    assert printing._font_config() is mine
+    other = []
+    thread = threading.Thread(target=lambda: other.append(printing._font_config()))
+    thread.start()
+    thread.join()
+    assert other[0] is not mine  # Pango's font maps are not shared between threads

@@ -245,6 +245,10 @@ def test_pdf_has_every_section_and_renders_to_png(client, db, tmp_path):
     ):
         assert heading in text, heading
     assert "Page 2 of" in text and "Open Government Licence" in text
+    # The three charts and both maps are drawn: their labels and legends are text in the PDF.
+    for label in ("assets per 1,000 residents", "% of residents beyond reach", "national quintile", "20 km",
+                  "400+ people/km²", "80–100% beyond reach", "left out: approximate point"):  # fmt: skip
+        assert label in text, label
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "page")], check=True)
     pngs = sorted(tmp_path.glob("page-*.png"))
     assert len(pngs) == len(reader.pages) >= 12
@@ -274,3 +278,25 @@ def test_pdf_is_kept_per_version_and_remade_after_an_edit(client, as_role, db, a
     second = client.get(f"/assessments/{aid}.pdf")
     assert second.data != first.data
     assert sorted(p.name.split("-")[2] for p in cache.glob(f"assessment-{aid}-*.pdf")) == ["v1", "v2"]
+
+
+def test_pdf_cover_gives_each_section_its_page_and_the_appendix_defines_every_indicator(client, db):
+    """The cover (centred with a grid) lists each section at the page its heading is on, on one page;
+    the definitions table (fixed column widths) holds every indicator's label and computation."""
+    from pypdf import PdfReader
+
+    aid = demo_id(db)
+    row = store.get_assessment(db, aid)
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/assessments/{aid}.pdf").data)).pages]
+    sections = assessments.get_template(row["template_name"]).sections
+    assert pages[0].startswith("COMMUNITY NEEDS ASSESSMENT") and "Contents" in pages[0]
+    for n, section in enumerate(sections, start=1):
+        page = int(re.search(re.escape(section.title) + r" \.{10,} (\d+)", pages[0]).group(1))
+        assert pages[page - 1].startswith(f"{n}. {section.title}\n"), section.title
+    appendix = next(i for i, text in enumerate(pages) if text.startswith(f"{len(sections)}. Appendix"))
+    words = re.sub(r"\s+", " ", " ".join(pages[appendix:]))
+    glued = re.sub(r"\s+", "", words)  # formulas break anywhere (break-all)
+    indicators = assessment_report.indicator_rows(row)
+    assert len(indicators) >= 40
+    for r in indicators:
+        assert r["label"] in words and re.sub(r"\s+", "", r["compute"]) in glued, r["label"]

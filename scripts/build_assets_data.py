@@ -26,20 +26,11 @@ from _muskoka_areas import build_areas, build_gazetteer, read_csv  # scripts/: a
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "assets_data"
 
-# Source category -> (our category slug, subcategory when the source has none)
+# Source category -> (our category slug, subcategory when the source has none), from a table beside
+# this script (like assets_data/osm_tag_map.csv for OpenStreetMap): an unknown category stops the build.
 CATEGORY_MAP = {
-    "park": ("parks", None),
-    "food_bank": ("food", "food bank"),
-    "meal_program": ("food", "meal program"),
-    "food": ("food", None),
-    "transport": ("transport", None),
-    "volunteer_group": ("community_groups", None),
-    "health_service": ("health", None),
-    "hospital": ("health", "hospital"),
-    "clinic": ("health", "clinic"),
-    "social_service": ("social_services", None),
-    "recreation": ("recreation", None),
-    "education": ("early_years", None),
+    r["source_category"]: (r["category"], r["default_subcategory"] or None)
+    for r in read_csv(Path(__file__).resolve().parent / "muskoka_category_map.csv")
 }
 
 # Source precision code -> our precision vocabulary (see needs_assessment/precision.py for the plain
@@ -305,7 +296,7 @@ def odcaf_assets(src: Path, postal_points: dict[str, tuple[str, str]], excluded:
         if precision == "address":
             notes += " Point: ODCAF's own geocode of the address, not checked on a page."
         notes = join_notes(notes, clean.get("notes", ""))
-        out.append(
+        out.append(  # fields ODCAF has no column for (phone, hours, ...) are written empty
             {
                 "external_id": f"odcaf:{clean['Index']}",
                 "name": name,
@@ -316,14 +307,7 @@ def odcaf_assets(src: Path, postal_points: dict[str, tuple[str, str]], excluded:
                 "community": city,
                 "municipality": municipality,
                 "postal_code": clean["Postal_Code"].upper(),
-                "phone": "",
                 "email": clean.get("email", "").strip(),
-                "website": "",
-                "hours_text": "",
-                "languages": "",
-                "accessibility": "",
-                "eligibility": "",
-                "cost": "",
                 "latitude": lat,
                 "longitude": lon,
                 "location_precision": precision,

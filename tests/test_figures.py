@@ -9,10 +9,11 @@ import io
 import itertools
 import json
 
+import numpy as np
 import pytest
+import shapely
 from pyproj import CRS, Geod, Transformer
 from shapely.geometry import Point, box, mapping
-from shapely.ops import transform
 
 from app import create_app
 from assetmap import store
@@ -35,10 +36,14 @@ def _geodesic_unreached(poly, site, radius_m: float) -> float:
     the circle is exact in an azimuthal equidistant projection centred on the site, and areas are
     geodesic (WGS84) after projecting back."""
     aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={site[1]} +lon_0={site[0]} +datum=WGS84 +units=m")
-    to_aeqd = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True).transform
-    to_lonlat = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True).transform
+    forward = Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+    back = Transformer.from_crs(aeqd, "EPSG:4326", always_xy=True)
+
+    def to(transformer):
+        return lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
     circle = Point(0, 0).buffer(radius_m, 512)
-    inside = transform(to_lonlat, transform(to_aeqd, poly).intersection(circle))
+    inside = shapely.transform(shapely.transform(poly, to(forward)).intersection(circle), to(back))
     whole = abs(GEOD.geometry_area_perimeter(poly)[0])
     near = abs(GEOD.geometry_area_perimeter(inside)[0]) if not inside.is_empty else 0.0
     return 1 - near / whole

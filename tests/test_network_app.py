@@ -7,6 +7,7 @@ and the road goes round, network mode gives the road time, not the straight line
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from pyproj import Geod
@@ -192,3 +193,44 @@ def test_a_missing_network_file_is_explained(lake):
         "network file" in resp.get_json()["error"]
         and "run import-network --mode walk again" in resp.get_json()["error"]
     )
+
+
+def test_backup_keeps_the_road_networks_and_a_restore_elsewhere_routes_again(lake, tmp_path):
+    # A backup is the database and the road networks it names; a restore on another machine (another
+    # folder) measures along the roads again, figure for figure.
+    runner = lake.test_cli_runner()
+    before = get(lake.test_client(), "/api/reach", category="health", mode="walk", threshold_min=30)
+    result = runner.invoke(args=["backup", str(tmp_path / "backups")])
+    assert result.exit_code == 0, result.output
+    assert "1 road network" in result.output
+    copy = next((tmp_path / "backups").glob("assetmap-*.db"))
+    db = store.open_database(lake.config["DATABASE"])
+    row = store.travel_source(db, "network", "walk")
+    saved = store.network_folder_for(copy) / row["file"]
+    assert saved.read_bytes() == (store.network_folder(db) / row["file"]).read_bytes()
+    elsewhere = create_app({"TESTING": True, "DATABASE": str(tmp_path / "new" / "place.db"), "SECRET_KEY": "test"})
+    other = elsewhere.test_cli_runner()
+    assert other.invoke(args=["init-db"]).exit_code == 0
+    restored = other.invoke(args=["restore", str(copy), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    after = get(elsewhere.test_client(), "/api/reach", category="health", mode="walk", threshold_min=30)
+    assert (after["distance_method"], after["areas"]) == ("road_network", before["areas"])
+    # --keep 1 removes an older backup's networks with it
+    assert runner.invoke(args=["backup", str(tmp_path / "backups"), "--keep", "1"]).exit_code == 0
+    kept = sorted((tmp_path / "backups").iterdir())
+    assert len(kept) == 2 and not saved.exists()
+    assert {p.name for p in kept} == {(newest := next(p for p in kept if p.suffix == ".db")).name,
+                                      store.network_folder_for(newest).name}  # fmt: skip
+
+
+def test_restoring_a_backup_without_its_networks_says_which_are_missing(lake, tmp_path):
+    runner = lake.test_cli_runner()
+    assert runner.invoke(args=["backup", str(tmp_path / "backups")]).exit_code == 0
+    copy = next((tmp_path / "backups").glob("assetmap-*.db"))
+    shutil.rmtree(store.network_folder_for(copy))  # a backup made before backups held networks
+    elsewhere = create_app({"TESTING": True, "DATABASE": str(tmp_path / "new" / "place.db"), "SECRET_KEY": "test"})
+    other = elsewhere.test_cli_runner()
+    assert other.invoke(args=["init-db"]).exit_code == 0
+    restored = other.invoke(args=["restore", str(copy), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert "walk road network" in restored.output and "import-network" in restored.output

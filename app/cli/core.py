@@ -170,7 +170,9 @@ def backup_command(directory, keep):
         path = backup.backup(current_app.config["DATABASE"], directory, keep=keep)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes, integrity ok).")
+    networks = len(backup.network_files(path))
+    beside = f"; {networks} road network{'s' if networks != 1 else ''} in {store.network_folder_for(path)}"
+    click.echo(f"Backed up to {path} ({path.stat().st_size:,} bytes, integrity ok{beside if networks else ''}).")
 
 
 @click.command("restore")
@@ -192,6 +194,12 @@ def restore_command(file, yes):
         raise click.ClickException(str(exc)) from None
     init_db(db_path)  # an older backup gets any newer migrations
     click.echo(f"Restored {file} into {db_path}. The previous database is kept at {safety}.")
+    for mode, name in backup.missing_networks(db_path):
+        click.echo(
+            f"The {mode} road network ({name}) is not in the backup (backups made before they held networks): "
+            f"travel times by {mode} along roads fail until you run import-network again for --mode {mode}.",
+            err=True,
+        )
 
 
 COMMANDS = [

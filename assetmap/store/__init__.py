@@ -119,6 +119,7 @@ from assetmap.store.travel import (
     matrix_asset_ids,
     matrix_pairs,
     network_folder,
+    network_folder_for,
     remove_source,
     replace_matrix,
     replace_network,

@@ -165,5 +165,10 @@ def active_asset_names(db: Database) -> list[tuple[int, str, str | None]]:
 def network_folder(db: Database) -> Path:
     """Where a database's networks are kept: `<database name>-networks/` beside the database file
     (instance/ by default), so a network stays with the place it was clipped to."""
-    path = Path(db_key(db))
+    return network_folder_for(db_key(db))
+
+
+def network_folder_for(db_path: str | Path) -> Path:
+    """network_folder() of the database file at db_path (a backup's networks lie beside it the same way)."""
+    path = Path(db_path)
     return path.with_name(f"{path.stem}-networks")

@@ -100,6 +100,18 @@ def default_level(db: Database) -> str:
     return level
 
 
+def _positions(rowids: np.ndarray, sample_rowids: np.ndarray, n_areas: int) -> np.ndarray:
+    """Each sample's area as a position in the level's list (rowids: the list's, in its order)."""
+    if len(rowids) != n_areas:
+        raise RuntimeError("the areas changed while they were read: ask again")
+    order = np.argsort(rowids)
+    found = np.searchsorted(rowids, sample_rowids, sorter=order)
+    found = np.minimum(found, max(len(rowids) - 1, 0))
+    if len(sample_rowids) and not np.array_equal(rowids[order[found]], sample_rowids):
+        raise RuntimeError("the areas changed while they were read: ask again")
+    return order[found].astype(np.intp)
+
+
 def load_area_data(db: Database, level: str) -> AreaData:
     """Areas of a level with their samples, projected, cached per data version."""
     key = (store.db_key(db), store.data_version(db), level)
@@ -109,16 +121,15 @@ def load_area_data(db: Database, level: str) -> AreaData:
     rows = store.list_areas(db, level)
     if not rows:
         raise InvalidParameter(f"no areas of level {level!r}")
-    index = {r["id"]: i for i, r in enumerate(rows)}
     rep = np.array([[r["rep_lon"], r["rep_lat"]] for r in rows], dtype=float)
     proj = projection_for(rep[:, 0], rep[:, 1])
-    sample_rows = store.area_samples(db, level)
-    area_idx = np.array([index[r[0]] for r in sample_rows], dtype=np.intp)
-    lonlat = np.array([[r[1], r[2]] for r in sample_rows], dtype=float).reshape(-1, 2)
-    share = np.array([r[3] for r in sample_rows], dtype=float)
+    stored = store.area_samples(db, level)
+    area_idx = _positions(store.area_rowids(db, level), stored["area"], len(rows))
+    lonlat = np.column_stack([stored["longitude"], stored["latitude"]])
+    share = np.ascontiguousarray(stored["share"])
     # Areas without samples (e.g. stored before sampling existed) fall back to their point.
-    missing = sorted(set(range(len(rows))) - set(area_idx.tolist()))
-    if missing:
+    missing = np.flatnonzero(np.bincount(area_idx, minlength=len(rows)) == 0)
+    if len(missing):
         area_idx = np.concatenate([area_idx, np.array(missing, dtype=np.intp)])
         lonlat = np.vstack([lonlat, rep[missing]])
         share = np.concatenate([share, np.ones(len(missing))])

@@ -15,6 +15,7 @@ from assetmap.store.areas import (
     area_geometries,
     area_ids,
     area_levels,
+    area_rowids,
     area_samples,
     areas_by_ids,
     clear_areas,

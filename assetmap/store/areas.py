@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 
+import numpy as np
 from shapely.geometry import shape
 from sqlite_utils import Database
 
@@ -136,13 +137,30 @@ def other_level_areas(db: Database, level: str) -> list[dict]:
     return list(db.query("SELECT * FROM areas WHERE level != ? ORDER BY id", [level]))
 
 
-def area_samples(db: Database, level: str) -> list[tuple]:
-    """(area_id, longitude, latitude, share) of the sample points of a level's areas, by area and seq."""
-    return db.execute(
-        "SELECT s.area_id, s.longitude, s.latitude, s.share FROM area_samples s JOIN areas a ON a.id = s.area_id "
-        "WHERE a.level = ? ORDER BY s.area_id, s.seq",
+SAMPLE_ARRAY = np.dtype(
+    [("area", np.int64), ("longitude", np.float64), ("latitude", np.float64), ("share", np.float64)]
+)
+
+
+def area_samples(db: Database, level: str) -> np.ndarray:
+    """The located sample points of a level's areas, by area (rowid) and seq, as one array
+    (SAMPLE_ARRAY; `area` is the area's rowid: see area_rowids). Read straight into the array, a row
+    at a time, in the order the level's index gives (no sort): a province's millions of samples never
+    become Python lists."""
+    cursor = db.execute(
+        "SELECT a.rowid, s.longitude, s.latitude, IFNULL(s.share, 0) FROM area_samples s "
+        "JOIN areas a ON a.id = s.area_id "
+        "WHERE a.level = ? AND s.longitude IS NOT NULL AND s.latitude IS NOT NULL ORDER BY a.rowid, s.seq",
         [level],
-    ).fetchall()
+    )
+    return np.fromiter(cursor, dtype=SAMPLE_ARRAY)
+
+
+def area_rowids(db: Database, level: str) -> np.ndarray:
+    """The rowids of a level's areas, in list_areas order (by id)."""
+    return np.fromiter(
+        (r[0] for r in db.execute("SELECT rowid FROM areas WHERE level = ? ORDER BY id", [level])), np.int64
+    )
 
 
 def area_geometries(db: Database, ids: list[str]) -> dict[str, str]:

@@ -59,6 +59,8 @@ def test_phone_search_filter_select_and_print_handout(new_page, live_server):
     text = pg.locator("main").inner_text()
     assert "Town of Bracebridge Municipal Office" in text and "Muskoka Interval House" in text
     assert "Check before you go:" in text
+    # the QR code is drawn (an SVG without its namespace shows only the alt text in Chromium)
+    assert pg.locator("img.qr").evaluate("img => img.complete && img.naturalWidth") > 0
     assert serious_violations(pg) == []
     pdf = pg.pdf(format="Letter", prefer_css_page_size=True)
     ARTIFACTS.mkdir(exist_ok=True)

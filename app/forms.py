@@ -6,12 +6,10 @@ on the form, so saving the form never clears a field it does not show.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import render_template, url_for
 from flask_login import current_user
 
-from app.context import page_map
+from app.context import page_map, place
 from app.db import get_db
 from assetmap import fields, store
 from needs_assessment.precision import PRECISION_WORDS
@@ -27,7 +25,7 @@ def form_values(form) -> dict:
         if fields.FIELD[name].widget == "checkbox":
             values[name] = "1" if form.get(name) else "0"
     if form.get("verified_now"):
-        values["verified_date"] = date.today().isoformat()
+        values["verified_date"] = place().today().isoformat()
         values["verified_by"] = current_user.email
     if form.get("external_id"):
         values["external_id"] = form["external_id"].strip()

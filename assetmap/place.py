@@ -23,6 +23,8 @@ import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -96,6 +98,14 @@ class Place:
             m = REGION_MARGIN_DEG
             return minlon - m * 1.4, minlat - m, maxlon + m * 1.4, maxlat + m
         return COUNTRIES.get(self.country, COUNTRIES["CA"])[0]
+
+    def today(self, now: datetime | None = None) -> date:
+        """The date it is in the place (its time zone), not on the server's clock.
+
+        >>> Place(country="CA").today(datetime(2026, 11, 30, 0, 30, tzinfo=UTC)).isoformat()
+        '2026-11-29'
+        """
+        return (now or datetime.now(UTC)).astimezone(ZoneInfo(self.timezone)).date()
 
     def in_region(self, lat: float, lon: float) -> bool:
         """True when (lat, lon) lies in the place's region."""

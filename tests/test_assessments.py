@@ -7,11 +7,13 @@ import json
 import re
 import shutil
 import subprocess
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 
 from assetmap import store
+from assetmap.place import load_place
 from assetmap.services import assessment_geography, assessment_report, assessments
 from assetmap.services.demo import DEMO_ASSESSMENT, load_demo
 from needs_assessment.template_files import template_by_name
@@ -291,3 +293,10 @@ def test_pdf_cover_gives_each_section_its_page_and_the_appendix_defines_every_in
     assert len(indicators) >= 40
     for r in indicators:
         assert r["label"] in words and re.sub(r"\s+", "", r["compute"]) in glued, r["label"]
+
+
+def test_a_run_is_dated_by_the_place_not_the_server(db):
+    # At 19:30 in Toronto the server's clock (UTC) is already on the next day; the run is the place's day.
+    aid = assessments.run_assessment(db, geography={"kind": "district"}, actor="test")
+    assert store.get_assessment(db, aid)["run_date"] == load_place(db).today().isoformat()
+    assert load_place(db).today(datetime(2026, 11, 30, 0, 30, tzinfo=UTC)) == date(2026, 11, 29)

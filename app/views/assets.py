@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -175,7 +175,7 @@ def verify(asset_id: int):
     store.update_asset(
         db,
         asset_id,
-        {"verified_date": date.today().isoformat(), "verified_by": current_user.email},
+        {"verified_date": place().today().isoformat(), "verified_by": current_user.email},
         actor(),
         action="verify",
     )
@@ -193,7 +193,7 @@ def stale():
         raise InvalidParameter("months must be a whole number") from None
     if not 1 <= months <= 120:
         raise InvalidParameter("months must be between 1 and 120")
-    cutoff = (date.today() - timedelta(days=round(months * 30.44))).isoformat()
+    cutoff = (place().today() - timedelta(days=round(months * 30.44))).isoformat()
     db = get_db()
     rows = store.stale_assets(db, cutoff)
     labels = {c["slug"]: category_label(c) for c in store.list_categories(db)}

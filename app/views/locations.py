@@ -3,8 +3,6 @@ from a map to place its point (drag the marker, click the map, or find an addres
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -64,7 +62,7 @@ def place_point(asset_id: int):
     except InvalidParameter as exc:
         return _place_page(asset, error=str(exc), status=400)
     found_by = request.form.get("found_by", "").strip()[:200]
-    today = date.today().isoformat()
+    today = place().today().isoformat()
     who = current_user.email
     if precision == "exact":
         source = f"placed by hand on the map by {who} on {today}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
-from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
@@ -383,9 +382,9 @@ def reach_pdf():
         mode_label=gettext(MODE_LABELS[mode]) if mode else "",
         mode_phrase=gettext(MODE_PHRASES[mode]) if mode else "",
         place_name=place().name,
-        today=date.today().isoformat(),
+        today=place().today().isoformat(),
         lang=current_language(),
     )
     pdf = printing.pdf_bytes(html, base_url=request.url_root)
-    name = f"reach-{category}-{mode or 'straight'}-{date.today().isoformat()}.pdf"
+    name = f"reach-{category}-{mode or 'straight'}-{place().today().isoformat()}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date
 
 from sqlite_utils import Database
 
@@ -92,7 +91,7 @@ def run_assessment(
     params = parse_parameters(parameters or {})
     if params["map_category"] not in store.category_slugs(db):
         raise InvalidParameter(f"unknown category {params['map_category']!r} for the map")
-    run_date = run_date or date.today().isoformat()
+    run_date = run_date or load_place(db).today().isoformat()  # the place's day, not the server's
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", run_date):
         raise InvalidParameter("the run date must be YYYY-MM-DD")
     label, data, level = gather(db, geo, params["circuity"], params["include_imprecise"])

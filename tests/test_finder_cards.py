@@ -208,3 +208,21 @@ def test_each_number_of_a_phone_field_dials_itself(app):
         ("emergency shelter/CHPI 705-645-2412 ext. 4363", "tel:7056452412"),
         ("see website", None),
     ]
+
+
+def _by_id(client, url):
+    return {r["id"]: r for r in client.get(url).get_json()["results"]}
+
+
+def test_without_a_place_searched_a_located_site_is_in_its_town_not_unknown(client):
+    found = _by_id(client, "/api/search?q=railway")
+    assert found[42]["place_text"] == "in Gravenhurst"  # an exact point; only no distance to give
+    assert "not known" not in found[42]["place_text"]
+    assert _by_id(client, "/api/search?q=railway&lang=fr")[42]["place_text"] == "à Gravenhurst"
+
+
+def test_a_confidential_site_without_a_phone_is_not_said_to_take_calls(client):
+    found = _by_id(client, "/api/search?q=Table")
+    assert found[128]["phone"] is None and found[128]["place_text"] == "location confidential"
+    assert _by_id(client, "/api/search?q=Interval")[91]["place_text"] == "location confidential: contact them by phone"
+    assert _by_id(client, "/api/search?q=Table&lang=fr")[128]["place_text"] == "emplacement confidentiel"

@@ -133,8 +133,11 @@ def place_text(result: dict, words: dict | None = None) -> str:
 def _place_words(result: dict, words: dict) -> str:
     """place_text without a distance (what the data alone says)."""
     if result["location"] == "confidential":
+        if not result.get("phone"):  # never tell people to call where there is no number
+            return _text(words, "location confidential")
         return _text(words, "location confidential: contact them by phone")
-    if result["location"] == "community" and result.get("place"):
+    # A point with no distance (no place searched) or a town's point: the town is what is known.
+    if result["location"] in ("community", "distance") and result.get("place"):
         return _text(words, "in %(community)s", community=result["place"])
     if result.get("place"):
         return _text(words, "location not known (%(area)s)", area=result["place"])

@@ -88,17 +88,20 @@ def publish_share(count: int | None, hidden: bool, denominator: float | None, di
     return round(count / denominator, digits)
 
 
+CAP_TEXT = "A count that rounding would lift above its whole (such as an area's population) is shown as that whole."
+
+
 def rule_text(threshold: int) -> str:
-    """The rule in one sentence, for reports and API answers."""
+    """The rule in a sentence or two, for reports and API answers."""
     if threshold <= 1:
         return (
             "Counts of people are randomly rounded to a multiple of 5 (Statistics Canada's method); "
-            "no count is hidden (threshold 1)."
+            f"no count is hidden (threshold 1). {CAP_TEXT}"
         )
     return (
         f"Counts of people from 1 to {threshold - 1} are not shown (x), nor anything worked out from them; every "
         "other count is randomly rounded up or down to a multiple of 5, each on its own (Statistics Canada's "
-        "method), so no hidden count can be recovered by subtracting published ones."
+        f"method), so no hidden count can be recovered by subtracting published ones. {CAP_TEXT}"
     )
 
 

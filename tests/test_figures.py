@@ -318,3 +318,18 @@ def test_asset_indicators_count_what_the_asset_tables_count(db):
     assert by_compute["asset_count()"]["value"] == table["total"]
     per_1000 = by_compute["rate_per_1000(asset_count(food), sum(population))"]["value"]
     assert per_1000 == pytest.approx(food["per_1000"], abs=1e-6)
+
+
+def test_the_reach_note_says_what_its_figures_are(client):
+    # The note under /reach says every count is rounded to a multiple of 5; the figures it sits under
+    # include areas shown as their whole population (everyone beyond reach) and an unrounded total.
+    # Either the figures follow the note or the note names both exceptions.
+    report = client.get("/api/reach?category=food").get_json()
+    capped = [a for a in report["areas"] if a["unreached_population"] and a["unreached_population"] % 5]
+    assert capped and all(a["unreached_population"] == a["population"] for a in capped)
+    note = report["disclosure"]
+    assert "shown as that whole" in note and "total" in note
+    page = client.get("/reach?category=food").get_data(as_text=True).replace("&#39;", "'")
+    assert "below 10 are not shown" in page and "shown as that whole" in page and "not rounded" in page
+    french = client.get("/reach?category=food&lang=fr").get_data(as_text=True).replace("&#39;", "'")
+    assert "affiché comme ce tout" in french and "Small numbers" not in french

@@ -369,7 +369,10 @@ def published(report: dict, threshold: int) -> dict:
             "unreached_share": rounding.publish_share(beyond, hidden or size_hidden, size),
         }
     out["groups"] = groups
-    out["disclosure"] = rounding.rule_text(threshold)
+    out["disclosure"] = (
+        f"{rounding.rule_text(threshold)} The total for the whole place is the estimate itself, not rounded "
+        "(the rounding of each area already stops a hidden one being worked out from it)."
+    )
     return out
 
 

@@ -103,6 +103,15 @@ def test_phone_lands_on_the_results_numbered_like_the_map(new_page, live_server)
         title = pg.locator(f".leaflet-marker-icon[title^='{number}. ']").get_attribute("title")
         assert title == number + ". " + card.locator("h3").inner_text().split(" ", 1)[1]
     save_screenshot(pg, "finder-phone-landing.png")
+    # each card's category dot starts the line its category words are on (never alone on a line)
+    apart = pg.evaluate(
+        """() => [...document.querySelectorAll('.support-meta')].map(p => {
+            const dot = p.querySelector('.pin').getBoundingClientRect();
+            const words = p.querySelector('.pin + span').getClientRects()[0];
+            return Math.abs((dot.top + dot.bottom) / 2 - (words.top + words.bottom) / 2);
+        })"""
+    )
+    assert len(apart) == 20 and max(apart) < 8, apart
     pg.check("#result-4 input[name=ids]")
     assert pg.locator("#handout-bar").is_visible()
     assert pg.locator("#make-handout").inner_text() == "Make a handout of the selected supports (1)"
